@@ -1,0 +1,117 @@
+"""Part 5: a network with any number of layers.
+
+layer_sizes = [D, H1, ..., C] lists the input size, the hidden sizes and the number
+of classes; the network has L = len(layer_sizes) - 1 weight layers.
+params = {'W1': (D, H1), 'b1': (1, H1), ..., 'WL': (H_{L-1}, C), 'bL': (1, C)}.
+Every hidden layer applies actFun; the output layer applies softmax.
+"""
+
+import numpy as np
+
+from .activations import actFun, diff_actFun
+from .losses import averageCE, gradCE, softmax
+from .two_layer import momentum_step
+
+
+def num_layers(params):
+    """L, the number of weight layers in params."""
+    return len(params) // 2
+
+
+def init_deep(layer_sizes, seed=0):
+    """Random weights scaled by 1/sqrt(fan_in), zero biases, as init_params.
+
+    Inputs:
+    - layer_sizes: [D, H1, ..., C]
+    - seed: seed of np.random.default_rng
+
+    Returns:
+    - params: {'Wl': (layer_sizes[l-1], layer_sizes[l]), 'bl': (1, layer_sizes[l])} for l = 1..L
+    """
+    raise NotImplementedError('for l = 1..L in order, Wl ~ standard normal / sqrt(fan_in) from one default_rng(seed); bl = 0')
+
+
+def deep_feedforward(X, params, actFun_type='tanh'):
+    """Class probabilities of the network.
+
+    Inputs:
+    - X: (N, D)
+    - params: as init_deep returns
+    - actFun_type: 'tanh', 'sigmoid' or 'relu'
+
+    Returns:
+    - probs: (N, C)
+    """
+    raise NotImplementedError('a = X; a = actFun(a Wl + bl) for every hidden layer; softmax(a WL + bL)')
+
+
+def deep_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
+    """Average cross-entropy plus lambda/2 * the sum over layers of sum(Wl**2).
+
+    Inputs:
+    - X: (N, D)
+    - y: integer labels, (N,)
+    - params: as init_deep returns
+    - actFun_type: 'tanh', 'sigmoid' or 'relu'
+    - reg_lambda: L2 strength lambda
+
+    Returns:
+    - float: the loss
+    """
+    raise NotImplementedError("averageCE of the one-hot labels and deep_feedforward's probs, plus lambda/2 * every sum(Wl**2)")
+
+
+def deep_loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
+    """The loss and its gradients from one forward and one backward pass.
+
+    Inputs: as deep_loss.
+
+    Returns:
+    - loss: float, as deep_loss
+    - grads: dict with the keys and shapes of params
+    """
+    raise NotImplementedError("forward keeping every layer's input a and pre-activation z; backward from gradCE, layer by layer")
+    return loss, grads
+
+
+def deep_backprop(X, y, params, actFun_type='tanh', reg_lambda=0.0):
+    """Gradients of deep_loss with respect to every parameter.
+
+    Inputs: as deep_loss.
+
+    Returns:
+    - grads: dict with the keys and shapes of params
+    """
+    return deep_loss_and_grads(X, y, params, actFun_type, reg_lambda)[1]
+
+
+def deep_predict(X, params, actFun_type='tanh'):
+    """Most probable class of every sample.
+
+    Inputs:
+    - X: (N, D)
+    - params: as init_deep returns
+    - actFun_type: 'tanh', 'sigmoid' or 'relu'
+
+    Returns:
+    - integer labels, (N,)
+    """
+    raise NotImplementedError("argmax of deep_feedforward's probs along the class axis")
+
+
+def deep_fit(X, y, layer_sizes, actFun_type='tanh', epsilon=0.01, num_passes=5000,
+             reg_lambda=0.01, momentum=0.9, seed=0):
+    """Full-batch gradient descent with momentum, as fit_model.
+
+    Inputs:
+    - X: (N, D)
+    - y: integer labels, (N,)
+    - layer_sizes: [D, H1, ..., C]
+    - actFun_type, epsilon, num_passes, reg_lambda, momentum: as fit_model
+    - seed: seed of init_deep
+
+    Returns:
+    - params: the trained parameters
+    - losses: (num_passes,), losses[i] is the loss of the parameters pass i started from
+    """
+    raise NotImplementedError('as fit_model, starting from init_deep(layer_sizes, seed)')

@@ -1,0 +1,164 @@
+"""Plot helpers: decision boundaries of 2-D classifiers and loss curves.
+
+From Python:
+
+    from assignment.plots import plot_decision_boundary
+    fig = plot_decision_boundary(lambda X: predict(X, params, 'tanh'), X, y)
+    fig.savefig('boundary.png')
+
+From the shell, `make plots` runs this module's main(), which trains the reference
+(or, with SUBMISSION=assignment, your own code) and writes the handout's figures:
+
+    python -m assignment.plots --impl assignment --out figures
+"""
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .data import load_circles, load_moons, stratified_split
+
+ACTIVATIONS = ('tanh', 'sigmoid', 'relu')
+HIDDEN_SIZES = (3, 10, 50)
+DEEP_LAYERS = [2, 10, 10, 2]
+# Full-batch gradient descent with momentum; these reach the handout's accuracies.
+TRAINING = dict(epsilon=0.1, num_passes=3000, reg_lambda=0.001, momentum=0.9)
+DEEP_TRAINING = dict(TRAINING, epsilon=0.05)
+
+
+def _axes(ax):
+    """The given axes, or the axes of a new figure."""
+    return ax if ax is not None else Figure(figsize=(5, 4), layout='constrained').subplots()
+
+
+def plot_decision_boundary(predict, X, y, ax=None, title=None, resolution=300):
+    """Colour the plane by predicted class and draw the data points on top.
+
+    Inputs:
+    - predict: function mapping points (M, 2) to integer labels (M,)
+    - X: data points, (N, 2)
+    - y: their labels, (N,)
+    - ax: matplotlib axes to draw on; a new figure when None
+    - title: axes title
+    - resolution: grid points per side
+
+    Returns:
+    - the matplotlib Figure
+    """
+    ax = _axes(ax)
+    pad = 0.5
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    labels = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    levels = np.arange(max(labels.max(), y.max()) + 2) - 0.5
+    ax.contourf(gx, gy, labels, levels=levels, cmap='coolwarm', alpha=0.35)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap='coolwarm', edgecolors='k', linewidths=0.4, s=14)
+    ax.set(xlabel='$x_1$', ylabel='$x_2$', title=title or 'Decision boundary', aspect='equal')
+    return ax.figure
+
+
+def plot_losses(curves, ax=None, title=None):
+    """Training loss against the pass number.
+
+    Inputs:
+    - curves: {label: losses}, each losses a sequence with one loss per pass
+    - ax: matplotlib axes to draw on; a new figure when None
+    - title: axes title
+
+    Returns:
+    - the matplotlib Figure
+    """
+    ax = _axes(ax)
+    for label, losses in curves.items():
+        ax.plot(np.arange(len(losses)), losses, label=label)
+    ax.set(xlabel='pass', ylabel='training loss', title=title or 'Training loss')
+    ax.legend()
+    return ax.figure
+
+
+def _accuracy(predict, X, y):
+    return float(np.mean(np.asarray(predict(X)) == y))
+
+
+def moons_figures(two_layer):
+    """The activation-by-hidden-size grid of boundaries, and the loss curves behind it.
+
+    Inputs:
+    - two_layer: the module providing fit_model and predict
+
+    Returns:
+    - (boundaries, losses): two matplotlib Figures
+    """
+    X, y = load_moons(n_samples=500, noise=0.2, seed=0)
+    X_train, X_test, y_train, y_test = stratified_split(X, y, seed=0)
+    boundaries = Figure(figsize=(12, 11), layout='constrained')
+    grid = boundaries.subplots(len(ACTIVATIONS), len(HIDDEN_SIZES))
+    losses = Figure(figsize=(15, 4), layout='constrained')
+    loss_axes = losses.subplots(1, len(ACTIVATIONS))
+    for row, act in enumerate(ACTIVATIONS):
+        curves = {}
+        for col, hidden in enumerate(HIDDEN_SIZES):
+            params, curves[f'{hidden} hidden units'] = two_layer.fit_model(
+                X_train, y_train, hidden, act, **TRAINING)
+            predict = lambda Z, params=params: two_layer.predict(Z, params, act)
+            title = f'{act}, H = {hidden}: test accuracy {_accuracy(predict, X_test, y_test):.3f}'
+            plot_decision_boundary(predict, X_train, y_train, ax=grid[row, col], title=title)
+        plot_losses(curves, ax=loss_axes[row], title=f'make_moons, {act}')
+    boundaries.suptitle('Two-layer network on make_moons (noise 0.2): training points, '
+                        'decision boundary and held-out accuracy by activation and hidden size H')
+    return boundaries, losses
+
+
+def deep_figure(deep):
+    """Boundary and loss curve of the deep network on moons."""
+    X, y = load_moons(n_samples=500, noise=0.2, seed=0)
+    X_train, X_test, y_train, y_test = stratified_split(X, y, seed=0)
+    params, losses = deep.deep_fit(X_train, y_train, DEEP_LAYERS, 'tanh', **DEEP_TRAINING)
+    predict = lambda Z: deep.deep_predict(Z, params, 'tanh')
+    fig = Figure(figsize=(11, 4.5), layout='constrained')
+    left, right = fig.subplots(1, 2)
+    title = f'layers {DEEP_LAYERS}, tanh: test accuracy {_accuracy(predict, X_test, y_test):.3f}'
+    plot_decision_boundary(predict, X_train, y_train, ax=left, title=title)
+    plot_losses({'deep network': losses}, ax=right, title='Training loss')
+    fig.suptitle('Deep network on make_moons (noise 0.2)')
+    return fig
+
+
+def circles_figure(two_layer):
+    """Boundary of a five-unit tanh network on circles."""
+    X, y = load_circles(n_samples=500, noise=0.1, factor=0.5, seed=0)
+    X_train, X_test, y_train, y_test = stratified_split(X, y, seed=0)
+    params, _ = two_layer.fit_model(X_train, y_train, 5, 'tanh', **TRAINING)
+    predict = lambda Z: two_layer.predict(Z, params, 'tanh')
+    title = f'make_circles, 5 tanh units: test accuracy {_accuracy(predict, X_test, y_test):.3f}'
+    return plot_decision_boundary(predict, X_train, y_train, title=title)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Train on moons and circles and draw the handout's figures.")
+    parser.add_argument('--impl', default='assignment', help='package to train: assignment or solution')
+    parser.add_argument('--out', default='figures', type=Path, help='directory for the PNG files')
+    args = parser.parse_args(argv)
+    two_layer = importlib.import_module(f'{args.impl}.two_layer')
+    deep = importlib.import_module(f'{args.impl}.deep')
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        boundaries, losses = moons_figures(two_layer)
+        figures = {'moons_activations.png': boundaries, 'moons_losses.png': losses,
+                   'moons_deep.png': deep_figure(deep), 'circles.png': circles_figure(two_layer)}
+    except NotImplementedError as error:
+        print(f'Cannot draw the figures yet, {args.impl} is incomplete: {error}', file=sys.stderr)
+        return 1
+    for name, fig in figures.items():
+        fig.savefig(args.out / name, dpi=110)
+        print(f'wrote {args.out / name}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Parts 3 and 4: a two-layer network, its hand-derived gradients, and training.
+
+Shapes: N samples, D input features, H hidden units, C classes.
+"""
+
+import numpy as np
+
+from .activations import actFun, diff_actFun, gradRelu
+from .losses import averageCE, gradCE, softmax
+
+
+# Part 3: the gradients of one network, h = relu(x W_h + b_h), o = h W_o + b_o,
+# prediction = softmax(o), loss = averageCE(target, prediction).
+
+def compute(x, W, b):
+    """Affine layer.
+
+    Inputs:
+    - x: (N, D)
+    - W: (D, H)
+    - b: (1, H)
+
+    Returns:
+    - x @ W + b, (N, H)
+    """
+    raise NotImplementedError('x @ W + b')
+
+
+def dL_dW_o(target, prediction, h):
+    """Gradient of the loss with respect to the output weights.
+
+    Inputs:
+    - target: one-hot labels, (N, C)
+    - prediction: the network's softmax output, (N, C)
+    - h: hidden activations relu(x W_h + b_h), (N, H)
+
+    Returns:
+    - dLoss/dW_o, (H, C)
+    """
+    raise NotImplementedError('h^T @ dLoss/do, where dLoss/do = gradCE(target, prediction)')
+
+
+def dL_db_o(target, prediction):
+    """Gradient of the loss with respect to the output bias.
+
+    Inputs:
+    - target: one-hot labels, (N, C)
+    - prediction: the network's softmax output, (N, C)
+
+    Returns:
+    - dLoss/db_o, (1, C)
+    """
+    raise NotImplementedError('sum dLoss/do over the samples, keeping shape (1, C)')
+
+
+def dL_dW_h(target, prediction, W_o, x, W_h, b_h):
+    """Gradient of the loss with respect to the hidden weights.
+
+    Inputs:
+    - target: one-hot labels, (N, C)
+    - prediction: the network's softmax output, (N, C)
+    - W_o: output weights, (H, C)
+    - x: inputs, (N, D)
+    - W_h: hidden weights, (D, H)
+    - b_h: hidden bias, (1, H)
+
+    Returns:
+    - dLoss/dW_h, (D, H)
+    """
+    raise NotImplementedError('x^T @ dLoss/dz, where dLoss/dz = (dLoss/do @ W_o^T) * gradRelu(x W_h + b_h)')
+
+
+def dL_db_h(target, prediction, W_o, x, W_h, b_h):
+    """Gradient of the loss with respect to the hidden bias.
+
+    Inputs: as dL_dW_h.
+
+    Returns:
+    - dLoss/db_h, (1, H)
+    """
+    raise NotImplementedError('sum dLoss/dz (see dL_dW_h) over the samples, keeping shape (1, H)')
+
+
+# Part 4: a trainable classifier with any activation and L2 regularisation.
+# params = {'W1': (D, H), 'b1': (1, H), 'W2': (H, C), 'b2': (1, C)};
+# y holds integer labels 0..C-1, (N,).
+
+def init_params(nn_input_dim, nn_hidden_dim, nn_output_dim, seed=0):
+    """Random weights scaled by 1/sqrt(fan_in), zero biases.
+
+    Inputs:
+    - nn_input_dim: D
+    - nn_hidden_dim: H
+    - nn_output_dim: C
+    - seed: seed of np.random.default_rng
+
+    Returns:
+    - params: {'W1': (D, H), 'b1': (1, H), 'W2': (H, C), 'b2': (1, C)}
+    """
+    raise NotImplementedError('W ~ standard normal from np.random.default_rng(seed), divided by sqrt(fan_in); b = 0')
+
+
+def feedforward(X, params, actFun_type='tanh'):
+    """Class probabilities of the network.
+
+    Inputs:
+    - X: (N, D)
+    - params: as init_params returns
+    - actFun_type: 'tanh', 'sigmoid' or 'relu'
+
+    Returns:
+    - probs: softmax(actFun(X W1 + b1) W2 + b2), (N, C)
+    """
+    raise NotImplementedError('hidden layer with actFun, then the output layer with softmax')
+
+
+def calculate_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
+    """Average cross-entropy plus the L2 penalty on the weights.
+
+    Inputs:
+    - X: (N, D)
+    - y: integer labels, (N,)
+    - params: as init_params returns
+    - actFun_type: 'tanh', 'sigmoid' or 'relu'
+    - reg_lambda: L2 strength lambda
+
+    Returns:
+    - float: averageCE(one_hot(y), probs) + lambda/2 * (sum(W1**2) + sum(W2**2))
+    """
+    raise NotImplementedError("averageCE of the one-hot labels and feedforward's probs, plus lambda/2 * sum of squared weights")
+
+
+def loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
+    """The loss and its gradients from one forward and one backward pass.
+
+    Training needs both for the same parameters; computing them together runs the
+    forward pass once per step instead of twice.
+
+    Inputs: as calculate_loss.
+
+    Returns:
+    - loss: float, as calculate_loss
+    - grads: {'W1': (D, H), 'b1': (1, H), 'W2': (H, C), 'b2': (1, C)}, the gradient
+      of the loss with respect to each parameter
+    """
+    raise NotImplementedError('forward (keep z1 = X W1 + b1 and a1 = actFun(z1)), then backward with gradCE, diff_actFun and lambda W')
+    return loss, grads
+
+
+def backprop(X, y, params, actFun_type='tanh', reg_lambda=0.0):
+    """Gradients of calculate_loss with respect to every parameter.
+
+    Inputs: as calculate_loss.
+
+    Returns:
+    - grads: {'W1': (D, H), 'b1': (1, H), 'W2': (H, C), 'b2': (1, C)}
+    """
+    return loss_and_grads(X, y, params, actFun_type, reg_lambda)[1]
+
+
+def predict(X, params, actFun_type='tanh'):
+    """Most probable class of every sample.
+
+    Inputs:
+    - X: (N, D)
+    - params: as init_params returns
+    - actFun_type: 'tanh', 'sigmoid' or 'relu'
+
+    Returns:
+    - integer labels, (N,)
+    """
+    raise NotImplementedError("argmax of feedforward's probs along the class axis")
+
+
+def momentum_step(params, grads, velocity, epsilon, momentum):
+    """One step of gradient descent with momentum.
+
+    For every key k: v = momentum * v - epsilon * g, then p = p + v.
+
+    Inputs:
+    - params: dict of parameter arrays
+    - grads: dict of gradients, same keys and shapes as params
+    - velocity: dict of velocities, same keys and shapes (zeros before the first step)
+    - epsilon: learning rate
+    - momentum: momentum coefficient, in [0, 1)
+
+    Returns:
+    - (new_params, new_velocity): dicts with the keys of params
+    """
+    raise NotImplementedError('for every key, v = momentum * v - epsilon * g, then p = p + v')
+
+
+def fit_model(X, y, nn_hidden_dim, actFun_type='tanh', epsilon=0.01, num_passes=20000,
+              reg_lambda=0.01, momentum=0.0, seed=0):
+    """Full-batch gradient descent with momentum.
+
+    Inputs:
+    - X: (N, D)
+    - y: integer labels 0..C-1, (N,), where C = max(y) + 1
+    - nn_hidden_dim: H
+    - actFun_type: 'tanh', 'sigmoid' or 'relu'
+    - epsilon: learning rate
+    - num_passes: number of gradient steps over the whole batch
+    - reg_lambda: L2 strength
+    - momentum: momentum coefficient (0 is plain gradient descent)
+    - seed: seed of init_params
+
+    Returns:
+    - params: the trained parameters
+    - losses: (num_passes,), losses[i] is the loss of the parameters pass i started from
+    """
+    raise NotImplementedError('start from init_params(D, H, C, seed) and zero velocity; each pass, record the loss, then momentum_step')

@@ -1,0 +1,125 @@
+"""The student skeleton is exactly what tools.stubgen makes of solution/, and leaks nothing."""
+
+import importlib
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tools import stubgen
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_assignment_matches_the_generator():
+    for name, text in stubgen.generate().items():
+        on_disk = (ROOT / 'assignment' / name).read_text()
+        assert on_disk == text, f'assignment/{name} has drifted from solution/: run `make assignment`'
+
+
+def test_check_mode_reports_drift(tmp_path, monkeypatch, capsys):
+    for name in stubgen.GRADED_MODULES:
+        (tmp_path / name).write_text((ROOT / 'assignment' / name).read_text())
+    (tmp_path / 'losses.py').write_text('# edited by hand\n')
+    monkeypatch.setattr(stubgen, 'ASSIGNMENT_DIR', tmp_path)
+    assert stubgen.main(['--check']) == 1
+    assert 'assignment/losses.py is out of date' in capsys.readouterr().err
+
+
+def _provided_lines():
+    """Stripped lines of solution/ that sit outside solution blocks."""
+    lines = set()
+    for path in (ROOT / 'solution').glob('*.py'):
+        lines.update(item.strip() for item in stubgen.split_blocks(path.read_text(), path.name)
+                     if isinstance(item, str))
+    return lines
+
+
+def test_no_solution_line_leaks_into_assignment():
+    provided = _provided_lines()
+    secret = {line.strip() for name in stubgen.GRADED_MODULES
+              for line in stubgen.solution_lines((ROOT / 'solution' / name).read_text(), name)}
+    secret -= provided | {''}
+    assert len(secret) > 50, 'the solution blocks should hold the reference code'
+    for path in sorted((ROOT / 'assignment').rglob('*')):
+        if path.is_file() and path.suffix in {'.py', '.md', '.ipynb', '.txt'}:
+            leaked = secret & {line.strip() for line in path.read_text().splitlines()}
+            assert not leaked, f'{path.relative_to(ROOT)} contains solution lines: {sorted(leaked)}'
+
+
+def test_every_block_becomes_a_stub_with_its_hint():
+    source = (
+        'def f(x):\n'
+        '    """Doc."""\n'
+        '    # BEGIN SOLUTION: return twice x\n'
+        '    y = 2 * x\n'
+        '    return y\n'
+        '    # END SOLUTION\n'
+    )
+    assert stubgen.stub_source(source) == (
+        'def f(x):\n'
+        '    """Doc."""\n'
+        "    raise NotImplementedError('return twice x')\n"
+    )
+    assert stubgen.solution_lines(source) == ['    y = 2 * x', '    return y']
+
+
+@pytest.mark.parametrize('source, message', [
+    ('    # BEGIN SOLUTION: a\n    x = 1\n', 'never closed'),
+    ('    # END SOLUTION\n', 'stray'),
+    ('    # BEGIN SOLUTION:\n    # END SOLUTION\n', 'hint-less'),
+    ('# BEGIN SOLUTION: a\n# BEGIN SOLUTION: b\n# END SOLUTION\n', 'cannot nest'),
+])
+def test_malformed_markers_are_refused(source, message):
+    with pytest.raises(stubgen.MarkerError, match=message):
+        stubgen.stub_source(source, 'm.py')
+
+
+def _contract_functions():
+    """(module, name, a call that reaches the stub) for every graded function."""
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    onehot, probs = np.eye(2)[y], np.full((4, 2), 0.5)
+    W_h, b_h, W_o = np.ones((2, 3)), np.zeros((1, 3)), np.ones((3, 2))
+    params = {'W1': W_h, 'b1': b_h, 'W2': W_o, 'b2': np.zeros((1, 2))}
+    return [
+        ('activations', 'relu', (X,)), ('activations', 'gradRelu', (X,)),
+        ('activations', 'sigmoid', (X,)), ('activations', 'tanh', (X,)),
+        ('activations', 'actFun', (X, 'tanh')), ('activations', 'diff_actFun', (X, 'tanh')),
+        ('losses', 'softmax', (X,)), ('losses', 'averageCE', (onehot, probs)),
+        ('losses', 'gradCE', (onehot, probs)),
+        ('two_layer', 'compute', (X, W_h, b_h)), ('two_layer', 'dL_dW_o', (onehot, probs, X)),
+        ('two_layer', 'dL_db_o', (onehot, probs)),
+        ('two_layer', 'dL_dW_h', (onehot, probs, W_o, X, W_h, b_h)),
+        ('two_layer', 'dL_db_h', (onehot, probs, W_o, X, W_h, b_h)),
+        ('two_layer', 'init_params', (2, 3, 2)), ('two_layer', 'feedforward', (X, params)),
+        ('two_layer', 'calculate_loss', (X, y, params)), ('two_layer', 'backprop', (X, y, params)),
+        ('two_layer', 'predict', (X, params)),
+        ('two_layer', 'momentum_step', (params, params, params, 0.1, 0.9)),
+        ('two_layer', 'fit_model', (X, y, 3)),
+        ('deep', 'init_deep', ([2, 3, 2],)), ('deep', 'deep_feedforward', (X, params)),
+        ('deep', 'deep_loss', (X, y, params)), ('deep', 'deep_backprop', (X, y, params)),
+        ('deep', 'deep_predict', (X, params)), ('deep', 'deep_fit', (X, y, [2, 3, 2])),
+    ]
+
+
+@pytest.mark.parametrize('module, name, args', _contract_functions(),
+                         ids=lambda value: value if isinstance(value, str) else '')
+def test_skeleton_function_raises_not_implemented(module, name, args):
+    skeleton = importlib.import_module(f'assignment.{module}')
+    reference = importlib.import_module(f'solution.{module}')
+    assert inspect.signature(getattr(skeleton, name)) == inspect.signature(getattr(reference, name))
+    with pytest.raises(NotImplementedError):
+        getattr(skeleton, name)(*args)
+
+
+def test_the_contract_list_is_complete():
+    """Every public function of the reference is covered by the skeleton test above."""
+    covered = {(module, name) for module, name, _ in _contract_functions()}
+    helpers = {('two_layer', 'loss_and_grads'), ('deep', 'deep_loss_and_grads'), ('deep', 'num_layers')}
+    for module in ('activations', 'losses', 'two_layer', 'deep'):
+        reference = importlib.import_module(f'solution.{module}')
+        public = {(module, name) for name, value in vars(reference).items()
+                  if inspect.isfunction(value) and value.__module__ == reference.__name__
+                  and not name.startswith('_')}
+        assert public - helpers <= covered, public - helpers - covered

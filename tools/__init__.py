@@ -1,0 +1,1 @@
+"""Build tools of the harness: skeleton generation and calibration."""

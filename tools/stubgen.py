@@ -1,0 +1,110 @@
+"""Generate the student skeleton in assignment/ from the reference in solution/.
+
+In a solution module, the code students must write sits between two markers:
+
+    # BEGIN SOLUTION: <one-line hint of what to compute>
+    ...reference code...
+    # END SOLUTION
+
+The skeleton keeps everything outside the markers (imports, signatures, docstrings,
+provided helpers) and replaces each marked block, at its indentation, with
+
+    raise NotImplementedError(<hint>)
+
+Usage: python -m tools.stubgen [--check]
+"""
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION_DIR = ROOT / 'solution'
+ASSIGNMENT_DIR = ROOT / 'assignment'
+GRADED_MODULES = ('activations.py', 'losses.py', 'two_layer.py', 'deep.py')
+
+BEGIN = re.compile(r'^(?P<indent>\s*)# BEGIN SOLUTION:\s*(?P<hint>\S.*?)\s*$')
+END = re.compile(r'^\s*# END SOLUTION\s*$')
+
+
+class MarkerError(ValueError):
+    """Solution markers that do not pair up, or a block without a hint."""
+
+
+def split_blocks(text, name='<source>'):
+    """Split a solution module into provided lines and solution blocks.
+
+    Inputs:
+    - text: the module's source
+    - name: the module's name, for error messages
+
+    Returns:
+    - list of items in source order: a str for each provided line, and a tuple
+      (indent, hint, block_lines) for each solution block
+    """
+    items, block = [], None
+    for number, line in enumerate(text.splitlines(), start=1):
+        begin = BEGIN.match(line)
+        if block is None:
+            if begin:
+                block = (begin['indent'], begin['hint'], [])
+            elif END.match(line) or '# BEGIN SOLUTION' in line:
+                raise MarkerError(f'{name}:{number}: stray or hint-less solution marker')
+            else:
+                items.append(line)
+        elif END.match(line):
+            items.append(block)
+            block = None
+        elif begin or '# BEGIN SOLUTION' in line:
+            raise MarkerError(f'{name}:{number}: solution blocks cannot nest')
+        else:
+            block[2].append(line)
+    if block is not None:
+        raise MarkerError(f'{name}: a solution block is never closed')
+    return items
+
+
+def stub_source(text, name='<source>'):
+    """The skeleton of one solution module: every block replaced by a stub."""
+    lines = []
+    for item in split_blocks(text, name):
+        if isinstance(item, str):
+            lines.append(item)
+        else:
+            indent, hint, _ = item
+            lines.append(f'{indent}raise NotImplementedError({hint!r})')
+    return '\n'.join(lines) + '\n'
+
+
+def solution_lines(text, name='<source>'):
+    """The lines inside solution blocks of one module, as written."""
+    return [line for item in split_blocks(text, name) if not isinstance(item, str)
+            for line in item[2]]
+
+
+def generate(solution_dir=SOLUTION_DIR):
+    """The skeleton's graded modules: {file name: source}."""
+    return {name: stub_source((solution_dir / name).read_text(), name) for name in GRADED_MODULES}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--check', action='store_true',
+                        help='exit 1 if assignment/ differs from what would be generated')
+    args = parser.parse_args(argv)
+    stale = [name for name, text in generate().items()
+             if not (ASSIGNMENT_DIR / name).exists() or (ASSIGNMENT_DIR / name).read_text() != text]
+    if args.check:
+        for name in stale:
+            print(f'assignment/{name} is out of date: run `make assignment`', file=sys.stderr)
+        return 1 if stale else 0
+    for name, text in generate().items():
+        if name in stale:
+            (ASSIGNMENT_DIR / name).write_text(text)
+            print(f'wrote assignment/{name}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
