@@ -7,6 +7,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+# Training allocates and frees the same few 0.1-1 MB arrays every pass; by default
+# glibc hands that memory back to the kernel each time and page-faults it in again,
+# which makes a digits fit 2.5x slower. A 64 MiB pad keeps it in the process.
+export MALLOC_TOP_PAD_ = 67108864
+
 SUBMISSION ?= assignment
 SUITE ?= public
 

@@ -7,6 +7,8 @@ below the measured accuracies.
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from assignment import data
 
 
@@ -27,6 +29,28 @@ class Task:
         """(X_train, X_test, y_train, y_test) for one data seed, split 70/30 stratified."""
         X, y = self.load(seed)
         return data.stratified_split(X, y, test_fraction=0.3, seed=seed)
+
+    def evaluate(self, two_layer, deep, seed):
+        """Train an implementation on one seed's training split and score it on the rest.
+
+        Inputs:
+        - two_layer, deep: objects with the contract's functions (modules, or the grader's seam)
+        - seed: the data seed, also the seed of init_params / init_deep
+
+        Returns:
+        - accuracy: float, the fraction of held-out labels predicted right
+        - losses: (num_passes,) float64, the training losses fit_model / deep_fit returned
+        """
+        X_train, X_test, y_train, y_test = self.dataset(seed)
+        act = self.fit_kwargs['actFun_type']
+        if self.deep:
+            params, losses = deep.deep_fit(X_train, y_train, self.layers, seed=seed, **self.fit_kwargs)
+            labels = deep.deep_predict(X_test, params, act)
+        else:
+            params, losses = two_layer.fit_model(X_train, y_train, self.layers[0], seed=seed, **self.fit_kwargs)
+            labels = two_layer.predict(X_test, params, act)
+        accuracy = float(np.mean(np.asarray(labels) == y_test))
+        return accuracy, np.asarray(losses, dtype=np.float64)
 
 
 SGD = dict(epsilon=0.1, momentum=0.9, reg_lambda=0.001)
