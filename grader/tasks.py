@@ -30,27 +30,30 @@ class Task:
         X, y = self.load(seed)
         return data.stratified_split(X, y, test_fraction=0.3, seed=seed)
 
-    def evaluate(self, two_layer, deep, seed):
-        """Train an implementation on one seed's training split and score it on the rest.
+    def run(self, two_layer, deep, seed):
+        """Train an implementation on one seed's training split and predict the rest.
 
         Inputs:
         - two_layer, deep: objects with the contract's functions (modules, or the grader's seam)
         - seed: the data seed, also the seed of init_params / init_deep
 
         Returns:
-        - accuracy: float, the fraction of held-out labels predicted right
-        - losses: (num_passes,) float64, the training losses fit_model / deep_fit returned
+        - losses: what fit_model / deep_fit returned as losses
+        - labels: what predict / deep_predict returned for the held-out samples
+        - y_test: the held-out samples' true labels, (N_test,)
         """
         X_train, X_test, y_train, y_test = self.dataset(seed)
         act = self.fit_kwargs['actFun_type']
         if self.deep:
             params, losses = deep.deep_fit(X_train, y_train, self.layers, seed=seed, **self.fit_kwargs)
-            labels = deep.deep_predict(X_test, params, act)
-        else:
-            params, losses = two_layer.fit_model(X_train, y_train, self.layers[0], seed=seed, **self.fit_kwargs)
-            labels = two_layer.predict(X_test, params, act)
-        accuracy = float(np.mean(np.asarray(labels) == y_test))
-        return accuracy, np.asarray(losses, dtype=np.float64)
+            return losses, deep.deep_predict(X_test, params, act), y_test
+        params, losses = two_layer.fit_model(X_train, y_train, self.layers[0], seed=seed, **self.fit_kwargs)
+        return losses, two_layer.predict(X_test, params, act), y_test
+
+    def evaluate(self, two_layer, deep, seed):
+        """(held-out accuracy, losses as float64 array) of a trusted implementation."""
+        losses, labels, y_test = self.run(two_layer, deep, seed)
+        return float(np.mean(np.asarray(labels) == y_test)), np.asarray(losses, dtype=np.float64)
 
 
 SGD = dict(epsilon=0.1, momentum=0.9, reg_lambda=0.001)

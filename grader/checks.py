@@ -1,0 +1,239 @@
+"""Comparisons whose failures explain themselves to a student.
+
+Each expect_* function returns quietly when the value is right and otherwise raises
+Mismatch, an AssertionError whose message is the feedback: what was expected, what
+came back, where they first differ, and, when the difference has a recognisable
+cause, what that cause probably is.
+"""
+
+import numpy as np
+
+from .runner import Failure
+
+SHOWN_ENTRIES = 3
+
+
+class Mismatch(AssertionError):
+    """A result that is not what the contract asks for; the message is for the student."""
+
+
+def _fmt(value):
+    return f'{value:.6g}'
+
+
+def as_array(got, what):
+    """`got` as a numpy array, or Mismatch if it is None or not numeric."""
+    if got is None:
+        raise Mismatch(f'{what} returned None: is a return statement missing?')
+    if isinstance(got, (dict, str)):
+        raise Mismatch(f'{what} returned a {type(got).__name__}; expected an array')
+    try:
+        array = np.asarray(got)
+    except ValueError as error:
+        raise Mismatch(f'{what} returned something that is not a rectangular array ({error})') from None
+    if array.dtype.kind not in 'biuf':
+        raise Mismatch(f'{what} returned an array of {array.dtype}; expected numbers')
+    return array
+
+
+def ratio_diagnosis(got, expected, factors, tolerance=1e-6):
+    """Explain got ≈ r * expected for a constant r, naming r when it is a known factor.
+
+    Inputs:
+    - got, expected: float arrays of one shape
+    - factors: {value: explanation}, e.g. {N: 'a missing 1/N'}
+    - tolerance: how constant the ratio must be, relative to itself
+
+    Returns:
+    - a sentence, or '' when the two are not proportional
+    """
+    scale = np.max(np.abs(expected)) if expected.size else 0.0
+    mask = np.abs(expected) > 1e-6 * scale
+    if scale == 0 or not mask.any() or not np.all(np.isfinite(got)):
+        return ''
+    ratios = got[mask] / expected[mask]
+    r = float(np.median(ratios))
+    if r == 0 or np.max(np.abs(ratios - r)) > tolerance * abs(r) or abs(r - 1) < tolerance:
+        return ''
+    if not np.allclose(got[~mask], 0, atol=tolerance * scale):
+        return ''
+    for value, explanation in factors.items():
+        if abs(r - value) <= tolerance * abs(value):
+            return f'Every entry is {_fmt(r)} times the expected one: {explanation}.'
+    return f'Every entry is {_fmt(r)} times the expected one: a constant factor is off.'
+
+
+def standard_factors(batch=None, classes=None):
+    """The constant factors of the classic mistakes, for ratio_diagnosis."""
+    factors = {-1.0: 'the sign is flipped', 2.0: 'a factor of 2 too many',
+               0.5: 'a factor of 1/2 too many (or a 2 missing)'}
+    if batch and batch > 1:
+        factors[float(batch)] = f'a missing 1/N (N = {batch}): average over the batch, do not only sum'
+        factors[1.0 / batch] = f'an extra 1/N (N = {batch}): the average is taken only once'
+    if classes and classes > 1:
+        factors[1.0 / classes] = f'an extra 1/C (C = {classes}): average over the N samples, not the N*C entries'
+        factors[float(classes)] = f'a factor of C (C = {classes}) too many'
+    return factors
+
+
+def _first_differences(got, expected, close):
+    bad = np.argwhere(~close)[:SHOWN_ENTRIES]
+    return '; '.join(f'at {list(map(int, index))}: expected {_fmt(expected[tuple(index)])}, '
+                     f'got {_fmt(got[tuple(index)])}' for index in bad)
+
+
+def expect_array(got, expected, what, rtol=1e-7, atol=1e-10, batch=None, classes=None,
+                 known_mistakes=(), stability_hint=None):
+    """Check an array result against the expected one.
+
+    Inputs:
+    - got: the submission's result
+    - expected: float array
+    - what: how to name the call, e.g. 'softmax(x) for logits up to 1e4'
+    - rtol, atol: tolerances of np.isclose
+    - batch, classes: N and C, to recognise a missing or extra 1/N or 1/C
+    - known_mistakes: pairs (wrong_answer, explanation) this test can recognise
+    - stability_hint: what to say when got has NaN or inf where expected does not
+    """
+    array = as_array(got, what)
+    expected = np.asarray(expected, dtype=np.float64)
+    _expect_shape(array, expected, what)
+    if array.dtype.kind != 'f':
+        raise Mismatch(f'{what} returned an array of dtype {array.dtype}; expected a float array '
+                       '(use float values such as 1.0, or .astype(float))')
+    finite = np.isfinite(expected)
+    if np.any(~np.isfinite(array) & finite):
+        count = int(np.sum(~np.isfinite(array) & finite))
+        hint = stability_hint or 'an exp or a log overflowed: use a numerically stable form'
+        raise Mismatch(f'{what} returned NaN or inf in {count} entries where the right values are '
+                       f'finite: {hint}.')
+    close = np.isclose(array, expected, rtol=rtol, atol=atol)
+    if close.all():
+        return
+    lines = [f'{what} returned wrong values in {int(np.sum(~close))} of {close.size} entries; '
+             f'{_first_differences(array, expected, close)}.']
+    lines += [explanation for wrong, explanation in known_mistakes
+              if np.shape(wrong) == array.shape and np.allclose(array, wrong, rtol=1e-6, atol=1e-9)]
+    if len(lines) == 1:
+        lines.append(ratio_diagnosis(array.astype(np.float64), expected, standard_factors(batch, classes)))
+    raise Mismatch(' '.join(line for line in lines if line))
+
+
+def _expect_shape(array, expected, what):
+    if array.shape == expected.shape:
+        return
+    message = f'{what} returned shape {array.shape}; expected {expected.shape}.'
+    if expected.ndim == 2 and expected.shape[0] == 1 and array.shape == expected.shape[1:]:
+        message += (f' A bias or its gradient is a row vector of shape {expected.shape}: '
+                    'sum with keepdims=True, or reshape(1, -1).')
+    elif array.shape == expected.shape[::-1] and np.allclose(array.T, expected, rtol=1e-6, atol=1e-9):
+        message += ' The values are right but transposed: check the order of the matrix product.'
+    elif array.size == expected.size and np.allclose(array.reshape(expected.shape), expected,
+                                                     rtol=1e-6, atol=1e-9):
+        message += ' The values are right but laid out in the wrong shape.'
+    raise Mismatch(message)
+
+
+def expect_scalar(got, expected, what, rtol=1e-7, atol=1e-10, batch=None, classes=None,
+                  known_mistakes=()):
+    """Check a float result (a Python or numpy float, or a one-element array)."""
+    array = as_array(got, what)
+    if array.size != 1:
+        raise Mismatch(f'{what} returned an array of shape {array.shape}; expected a single float')
+    value = float(array.reshape(()))
+    if not np.isfinite(value) and np.isfinite(expected):
+        raise Mismatch(f'{what} returned {value}; expected the finite value {_fmt(expected)}: a log '
+                       'of 0 or an overflow? Take logs only where they are needed, in a stable form.')
+    if np.isclose(value, expected, rtol=rtol, atol=atol):
+        return
+    lines = [f'{what} returned {_fmt(value)}; expected {_fmt(expected)}.']
+    lines += [explanation for wrong, explanation in known_mistakes if np.isclose(value, wrong, rtol=1e-6)]
+    if len(lines) == 1:
+        lines.append(ratio_diagnosis(np.array([value]), np.array([float(expected)]),
+                                     standard_factors(batch, classes)))
+    raise Mismatch(' '.join(line for line in lines if line))
+
+
+def expect_labels(got, n, classes, what):
+    """Check predicted labels: an integer array of shape (n,) with values in 0..classes-1."""
+    array = as_array(got, what)
+    if array.shape != (n,):
+        raise Mismatch(f'{what} returned shape {array.shape}; expected ({n},), one label per sample'
+                       + (' (use argmax along axis=1)' if array.ndim == 2 else ''))
+    if array.dtype.kind not in 'iu':
+        raise Mismatch(f'{what} returned dtype {array.dtype}; expected integer labels')
+    if array.size and (array.min() < 0 or array.max() >= classes):
+        raise Mismatch(f'{what} returned labels from {array.min()} to {array.max()}; expected 0..{classes - 1}')
+    return array
+
+
+def expect_params(got, expected_shapes, what):
+    """Check a dict of arrays has exactly the expected keys and shapes; returns it."""
+    if not isinstance(got, dict):
+        raise Mismatch(f'{what} returned a {type(got).__name__}; expected a dict with keys '
+                       f'{sorted(expected_shapes)}')
+    missing, extra = set(expected_shapes) - set(got), set(got) - set(expected_shapes)
+    if missing or extra:
+        raise Mismatch(f'{what} returned keys {sorted(got)}; expected {sorted(expected_shapes)}')
+    for key, shape in expected_shapes.items():
+        _expect_shape(as_array(got[key], f'{what}[{key!r}]'), np.zeros(shape), f'{what}[{key!r}]')
+    return got
+
+
+GRADIENT_TOLERANCE = 1e-5
+# Entries far smaller than the gradient's largest are judged at that scale: their
+# centered differences carry absolute noise (~1e-10) that is large relative to them.
+GRADIENT_FLOOR = 1e-3
+
+
+def expect_gradient(analytic, numeric, what, tolerance=GRADIENT_TOLERANCE, batch=None, known_mistakes=()):
+    """Check an analytic gradient against a centered-difference one by relative error.
+
+    The relative error of an entry is |a - b| / max(|a| + |b|, GRADIENT_FLOOR * max|b|, 1e-8).
+
+    Inputs:
+    - analytic: the submission's gradient
+    - numeric: the centered-difference gradient, float64
+    - what: e.g. "backprop(...)['W1'], the gradient of calculate_loss with respect to W1"
+    - tolerance: the largest relative error accepted
+    """
+    array = as_array(analytic, what)
+    numeric = np.asarray(numeric, dtype=np.float64)
+    _expect_shape(array, numeric, what)
+    if not np.all(np.isfinite(array)):
+        raise Mismatch(f'{what} has NaN or inf entries: an exp or a log overflowed.')
+    floor = max(1e-8, GRADIENT_FLOOR * float(np.max(np.abs(numeric), initial=0.0)))
+    elementwise = np.abs(array - numeric) / np.maximum(floor, np.abs(array) + np.abs(numeric))
+    error = float(np.max(elementwise, initial=0.0))
+    if error <= tolerance:
+        return
+    index = tuple(int(i) for i in np.unravel_index(np.argmax(elementwise), numeric.shape))
+    lines = [f'{what} fails the numerical gradient check: largest relative error {error:.2e} '
+             f'(accepted: {tolerance:.0e}) at {list(index)}, where the analytic gradient is '
+             f'{_fmt(array[index])} and the centered difference gives {_fmt(numeric[index])}.']
+    lines += [explanation for wrong, explanation in known_mistakes
+              if np.shape(wrong) == array.shape and np.allclose(array, wrong, rtol=1e-5, atol=1e-9)]
+    if len(lines) == 1:
+        lines.append(ratio_diagnosis(array.astype(np.float64), numeric, standard_factors(batch),
+                                     tolerance=1e-4))
+    raise Mismatch(' '.join(line for line in lines if line))
+
+
+def expect_raises(call, exception, what):
+    """Check that call() makes the student's code raise `exception` (a class name).
+
+    Inputs:
+    - call: function of no arguments that calls the submission
+    - exception: e.g. 'ValueError'; subclasses count
+    - what: how to name the call
+    """
+    try:
+        call()
+    except Failure as failure:
+        if exception in failure.exception_types:
+            return
+        if failure.outcome != 'error':
+            raise
+        raise Mismatch(f'{what} raised {failure.exception_types[0]}; expected {exception}.\n'
+                       f'{failure.message}') from None
+    raise Mismatch(f'{what} returned a value; it must raise {exception}')

@@ -1,0 +1,27 @@
+"""The assignment's public interface as data: which function lives where, and its part.
+
+Mirrors the assignment contract; the test suites tag every test with the names below,
+and a test's part (and so where its points count) follows from its first tag.
+"""
+
+MODULES = {
+    'activations': ('relu', 'gradRelu', 'sigmoid', 'tanh', 'actFun', 'diff_actFun'),
+    'losses': ('softmax', 'averageCE', 'gradCE'),
+    'two_layer': ('compute', 'dL_dW_o', 'dL_db_o', 'dL_dW_h', 'dL_db_h', 'init_params',
+                  'feedforward', 'calculate_loss', 'backprop', 'predict', 'momentum_step',
+                  'fit_model'),
+    'deep': ('init_deep', 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict',
+             'deep_fit'),
+}
+
+# (part name, points, functions); the handout's table of parts says the same.
+PARTS = (
+    ('1. Activations', 15, MODULES['activations']),
+    ('2. Softmax and cross-entropy', 15, MODULES['losses']),
+    ('3. Gradients of a two-layer ReLU network', 20, MODULES['two_layer'][:5]),
+    ('4. Training a two-layer classifier', 30, MODULES['two_layer'][5:]),
+    ('5. A deep network', 20, MODULES['deep']),
+)
+
+MODULE_OF = {name: module for module, names in MODULES.items() for name in names}
+PART_OF = {name: part for part, _, names in PARTS for name in names}

@@ -1,0 +1,129 @@
+"""The pytest plugin that turns test suites into a grade.
+
+Every test carries its points and the contract functions it exercises:
+
+    @pytest.mark.points(2, 'gradCE')
+    def test_gradCE_is_the_gradient_of_the_loss(student): ...
+
+A test without points, or tagged with a name that is not a contract function, stops
+collection: a rubric with holes is a harness error, not a student's. After each test
+the plugin records, through pytest-json-report's metadata, the points, tags, part,
+visibility, outcome and the feedback a student reads.
+"""
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .checks import Mismatch
+from .contract import PART_OF
+from .student import StudentFailure
+
+SUITES = Path(__file__).resolve().parent / 'suites'
+SHOWN_CALLS = 3
+
+
+class GradingPlugin:
+    """Holds what one grading run shares: the student seam, the seed, visibility rules.
+
+    Inputs:
+    - student: the Student seam for the submission under grade
+    - seed: the grading seed (random inputs of the hidden tests derive from it)
+    - hidden_visibility: Gradescope visibility of hidden tests
+    """
+
+    def __init__(self, student, seed, hidden_visibility='after_published'):
+        self._student = student
+        self._seed = seed
+        self._hidden_visibility = hidden_visibility
+
+    def pytest_configure(self, config):
+        config.addinivalue_line('markers', 'points(n, *functions): points of a test and the '
+                                           'contract functions it exercises')
+
+    def pytest_collection_modifyitems(self, items):
+        problems = [problem for item in items for problem in _rubric_problems(item)]
+        if problems:
+            raise pytest.UsageError('the test suites have rubric errors:\n' + '\n'.join(problems))
+
+    @pytest.fixture(scope='session')
+    def student(self):
+        return self._student
+
+    @pytest.fixture(scope='session')
+    def grading_seed(self):
+        return self._seed
+
+    @pytest.fixture
+    def rng(self, request):
+        """A generator seeded by the grading seed and the test's name: reproducible per test."""
+        return np.random.default_rng([self._seed, _stable_hash(request.node.nodeid)])
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        self._student.calls.clear()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = (yield).get_result()
+        if report.failed and call.excinfo is not None and not hasattr(item, '_grader_outcome'):
+            item._grader_outcome, item._grader_feedback = _explain(call.excinfo.value)
+            if self._student.calls and item._grader_outcome in ('wrong', 'error', 'unsupported_type',
+                                                                 'grader_error', 'timeout', 'crash', 'memory'):
+                calls = self._student.calls[-SHOWN_CALLS:]
+                item._grader_feedback += '\nCalled: ' + '; '.join(calls)
+
+    def pytest_json_runtest_metadata(self, item, call):
+        if call.when != 'teardown':
+            return {}
+        mark = item.get_closest_marker('points')
+        hidden = SUITES / 'hidden' in Path(item.fspath).parents
+        return {
+            'name': _test_name(item),
+            'points': mark.args[0],
+            'tags': list(mark.args[1:]),
+            'part': PART_OF[mark.args[1]],
+            'visibility': self._hidden_visibility if hidden else 'visible',
+            'outcome': getattr(item, '_grader_outcome', 'passed'),
+            'feedback': getattr(item, '_grader_feedback', ''),
+        }
+
+
+def _rubric_problems(item):
+    mark = item.get_closest_marker('points')
+    if mark is None:
+        return [f'{item.nodeid}: no @pytest.mark.points(n, *functions)']
+    if not mark.args or not isinstance(mark.args[0], (int, float)) or mark.args[0] <= 0:
+        return [f'{item.nodeid}: points must be a positive number first']
+    unknown = [tag for tag in mark.args[1:] if tag not in PART_OF]
+    if len(mark.args) < 2 or unknown:
+        return [f'{item.nodeid}: tags must name contract functions (unknown: {unknown or "none given"})']
+    return []
+
+
+def _explain(error):
+    """(outcome, feedback) for the exception that failed a test."""
+    if isinstance(error, StudentFailure):
+        return error.outcome, error.message
+    if isinstance(error, Mismatch):
+        return 'wrong', str(error)
+    if isinstance(error, AssertionError):
+        return 'wrong', str(error).split('\nassert ')[0] or 'a check failed'
+    return 'grader_error', (f'The grader could not check this result ({type(error).__name__}: {error}); '
+                            'it probably has an unexpected type or shape.')
+
+
+def _test_name(item):
+    """The first line of the test's docstring, or its function name, plus its parameters."""
+    doc = (item.function.__doc__ or '').strip().split('\n')[0]
+    name = doc or item.originalname.removeprefix('test_').replace('_', ' ')
+    parameters = re.search(r'\[(.*)\]$', item.name)
+    return f'{name} [{parameters.group(1)}]' if parameters else name
+
+
+def _stable_hash(text):
+    """A hash of text that is the same in every process (unlike hash())."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], 'big')

@@ -1,0 +1,27 @@
+"""The table a student or an instructor reads after a grading run."""
+
+import textwrap
+
+from .results import OUTCOME_TEXT, part_totals
+
+WIDTH = 78
+
+
+def print_table(results, verbose=True):
+    """Print points per part and, when verbose, every test with the feedback of failures."""
+    tests = results['tests']
+    for part, score, maximum in part_totals(tests):
+        print(f'{part:<{WIDTH - 12}}{score:>5g} / {maximum:g}')
+        if not verbose:
+            continue
+        for test in (t for t in tests if t['extra_data']['part'] == part):
+            mark = 'PASS' if test['status'] == 'passed' else 'FAIL'
+            name = test['name'].split(': ', 1)[1]
+            line = f'  {mark} {name}'
+            print(f'{line[:WIDTH - 14]:<{WIDTH - 12}}{test["score"]:>5g} / {test["max_score"]:g}')
+            if test['status'] != 'passed':
+                outcome = OUTCOME_TEXT.get(test['extra_data']['outcome'], test['extra_data']['outcome'])
+                print(textwrap.indent(f'[{outcome}] {test["output"]}', ' ' * 7))
+    print('-' * WIDTH)
+    maximum = sum(test['max_score'] for test in tests)
+    print(f'{"Total":<{WIDTH - 12}}{results["score"]:>5g} / {maximum:g}')

@@ -1,0 +1,86 @@
+"""Gradescope-format results built from pytest-json-report's report.
+
+The format is Gradescope's results.json: top-level score, execution_time, output and
+tests[], each test with name, score, max_score, status, output, tags and visibility.
+Whatever Gradescope has no field for goes in extra_data.
+"""
+
+from .contract import PARTS
+
+OUTCOME_TEXT = {
+    'not_implemented': 'not attempted yet',
+    'wrong': 'wrong result',
+    'error': 'your code raised an error',
+    'missing': 'missing',
+    'import_error': 'module cannot be imported',
+    'unsupported_type': 'unsupported return type',
+    'timeout': 'timed out',
+    'crash': 'crashed',
+    'memory': 'out of memory',
+    'grader_error': 'could not be checked',
+}
+
+
+def build(report, extra):
+    """Gradescope results from a pytest-json-report report.
+
+    Inputs:
+    - report: the dict pytest-json-report made (plugin.report)
+    - extra: run-wide facts for extra_data (seed, sha256, grader version, suite)
+
+    Returns:
+    - the results dict; its score is the sum of its tests' scores
+    """
+    tests = [_test(entry) for entry in report.get('tests', [])]
+    score = round(sum(test['score'] for test in tests), 6)
+    return {
+        'score': score,
+        'execution_time': round(report.get('duration', 0.0), 3),
+        'output': summary(tests, score),
+        'tests': tests,
+        'extra_data': dict(extra, max_score=sum(test['max_score'] for test in tests)),
+    }
+
+
+def _test(entry):
+    meta = entry['metadata']
+    passed = entry['outcome'] == 'passed'
+    return {
+        'name': f"{meta['part']}: {meta['name']}",
+        'score': meta['points'] if passed else 0,
+        'max_score': meta['points'],
+        'status': 'passed' if passed else 'failed',
+        'output': meta['feedback'] if not passed else '',
+        'tags': meta['tags'],
+        'visibility': meta['visibility'],
+        'extra_data': {
+            'outcome': meta['outcome'] if not passed else 'passed',
+            'part': meta['part'],
+            'nodeid': entry['nodeid'],
+            'duration': round(sum(entry.get(stage, {}).get('duration', 0.0)
+                                  for stage in ('setup', 'call', 'teardown')), 4),
+        },
+    }
+
+
+def part_totals(tests):
+    """[(part, score, max_score)] in the order of the contract's parts, for parts with tests."""
+    totals = []
+    for part, _, _ in PARTS:
+        mine = [test for test in tests if test['extra_data']['part'] == part]
+        if mine:
+            totals.append((part, sum(t['score'] for t in mine), sum(t['max_score'] for t in mine)))
+    return totals
+
+
+def summary(tests, score):
+    """The top-level output: the score, points per part, and problems that stop whole modules."""
+    maximum = sum(test['max_score'] for test in tests)
+    lines = [f'Score: {score:g} / {maximum:g}']
+    lines += [f'  {part}: {got:g} / {of:g}' for part, got, of in part_totals(tests)]
+    broken = sorted({test['output'].split('\n')[0] for test in tests
+                     if test['extra_data']['outcome'] in ('import_error', 'missing')})
+    if broken:
+        lines.append('Modules that could not be used (every test that needs them fails):')
+        lines += [f'  - {line}' for line in broken]
+    return '\n'.join(lines)

@@ -1,0 +1,1 @@
+"""The grader's test suites: public (shipped to students) and hidden (kept by instructors)."""

@@ -1,0 +1,1 @@
+"""The hidden tests: random inputs drawn at grading time, compared with the reference."""

@@ -1,0 +1,61 @@
+"""Part 1, hidden: activations on random inputs and at the edges, against the reference."""
+
+import numpy as np
+import pytest
+
+from grader.checks import expect_array
+from solution import activations as ref
+
+from .nets import ACTIVATIONS
+
+
+@pytest.mark.points(1, 'relu', 'gradRelu')
+def test_relu_and_gradRelu_with_exact_zeros(student, rng):
+    """relu and gradRelu on random inputs holding exact zeros"""
+    x = rng.standard_normal((7, 5))
+    x[rng.random(x.shape) < 0.3] = 0.0
+    expect_array(student.activations.relu(x), ref.relu(x), 'relu(x) for x with exact zeros')
+    expect_array(student.activations.gradRelu(x), ref.gradRelu(x), 'gradRelu(x) for x with exact zeros',
+                 known_mistakes=[((x >= 0).astype(float), 'the derivative at exactly 0 is 0 by convention: use x > 0'),
+                                 (ref.relu(x), 'that is relu itself, not its derivative')])
+
+
+@pytest.mark.points(2, 'sigmoid')
+def test_sigmoid_is_exact_up_to_1000(student, rng):
+    """sigmoid is finite and correct to 1e-12 for abs(x) <= 1000"""
+    x = np.concatenate([np.linspace(-1000, 1000, 201), rng.uniform(-40, 40, 100), [-1000.0, 1000.0]])[None, :]
+    expect_array(student.activations.sigmoid(x), ref.sigmoid(x), 'sigmoid(x) for x in [-1000, 1000]',
+                 rtol=0, atol=1e-12,
+                 stability_hint='exp(-x) overflows for x << 0; for negative x use exp(x) / (1 + exp(x))')
+
+
+@pytest.mark.points(1, 'tanh')
+def test_tanh_at_1000(student, rng):
+    """tanh is finite and right for abs(x) <= 1000"""
+    x = np.concatenate([[-1000.0, -400.0, 0.0, 400.0, 1000.0], rng.uniform(-5, 5, 20)])[None, :]
+    expect_array(student.activations.tanh(x), ref.tanh(x), 'tanh(x) for x in [-1000, 1000]',
+                 rtol=1e-12, atol=1e-15, stability_hint='use np.tanh, or a form that never exponentiates a large number')
+
+
+@pytest.mark.points(1, 'actFun')
+def test_actFun_on_random_inputs(student, rng):
+    """actFun matches the reference for every activation, float32 inputs included"""
+    z = rng.standard_normal((6, 4)) * 3
+    for act in ACTIVATIONS:
+        expect_array(student.activations.actFun(z, act), ref.actFun(z, act), f"actFun(z, '{act}')")
+        expect_array(student.activations.actFun(z.astype(np.float32), act), ref.actFun(z, act),
+                     f"actFun(z, '{act}') for float32 z", rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.points(1, 'diff_actFun')
+def test_diff_actFun_on_random_and_large_inputs(student, rng):
+    """diff_actFun matches the reference for every activation, including at abs(z) = 1000"""
+    z = np.concatenate([rng.standard_normal(30) * 3, [-1000.0, 1000.0]]).reshape(8, 4)
+    for act in ACTIVATIONS:
+        wrong = [(ref.actFun(z, act), f'that is {act} itself, not its derivative')]
+        if act == 'sigmoid':
+            wrong.append((ref.sigmoid(z), 'the derivative of sigmoid is s * (1 - s), not s'))
+        if act == 'tanh':
+            wrong.append((1 - z ** 2, "tanh' = 1 - tanh(z)**2: square tanh(z), not z"))
+        expect_array(student.activations.diff_actFun(z, act), ref.diff_actFun(z, act),
+                     f"diff_actFun(z, '{act}')", known_mistakes=wrong)

@@ -1,0 +1,54 @@
+"""Part 2, hidden: softmax and cross-entropy on random inputs, against the reference."""
+
+import numpy as np
+import pytest
+
+from grader.checks import expect_array, expect_gradient, expect_scalar
+from grader.gradcheck import numerical_gradient
+from solution import losses as ref
+
+from .nets import labels, one_hot
+
+
+@pytest.mark.points(1, 'softmax')
+@pytest.mark.parametrize('classes', [2, 10])
+def test_softmax_on_random_logits(student, rng, classes):
+    """softmax matches the reference on random logits, some as large as 1e4"""
+    x = rng.standard_normal((9, classes)) * 5
+    x[0] *= 2000
+    expect_array(student.losses.softmax(x), ref.softmax(x), f'softmax(x) for x of shape {x.shape}',
+                 stability_hint="subtract each row's max before exp", classes=classes,
+                 known_mistakes=[(np.exp(x - x.max()) / np.exp(x - x.max()).sum(axis=0, keepdims=True),
+                                  'the normalisation runs down the columns: sum over axis=1, one row per sample')])
+
+
+@pytest.mark.points(1, 'softmax')
+def test_softmax_of_one_sample(student, rng):
+    """softmax of a batch of one"""
+    x = rng.standard_normal((1, 5))
+    expect_array(student.losses.softmax(x), ref.softmax(x), 'softmax(x) for one sample, x of shape (1, 5)')
+
+
+@pytest.mark.points(1, 'averageCE')
+@pytest.mark.parametrize('n, classes', [(8, 10), (1, 3)])
+def test_averageCE_on_random_predictions(student, rng, n, classes):
+    """averageCE matches the reference, with exact zeros in non-target entries"""
+    target = one_hot(labels(rng, n, classes), classes)
+    prediction = rng.random((n, classes)) * (rng.random((n, classes)) < 0.6) + target * 0.5
+    prediction /= prediction.sum(axis=1, keepdims=True)
+    expected = ref.averageCE(target, prediction)
+    expect_scalar(student.losses.averageCE(target, prediction), expected,
+                  f'averageCE(target, prediction) for N={n}, C={classes}', batch=n, classes=classes)
+
+
+@pytest.mark.points(1, 'gradCE')
+@pytest.mark.parametrize('n, classes', [(6, 10), (1, 2)])
+def test_gradCE_is_the_gradient_at_the_logits(student, rng, n, classes):
+    """gradCE agrees with centered differences of the reference loss at the logits"""
+    o = rng.standard_normal((n, classes)) * 2
+    target = one_hot(labels(rng, n, classes), classes)
+    numeric = numerical_gradient(lambda: ref.averageCE(target, ref.softmax(o)), o)
+    expect_gradient(student.losses.gradCE(target, ref.softmax(o)), numeric,
+                    f'gradCE(target, prediction) for N={n}, C={classes}', batch=n,
+                    known_mistakes=[((ref.softmax(o) - target), 'the average over N samples needs a 1/N'),
+                                    ((target - ref.softmax(o)) / n, 'the sign is flipped: prediction - target')])

@@ -1,0 +1,95 @@
+"""Part 3, hidden: the hand-derived gradients against centered differences of the reference loss."""
+
+import numpy as np
+import pytest
+
+from grader.checks import expect_array, expect_gradient
+from grader.gradcheck import numerical_gradients
+from solution import activations, losses, two_layer as ref
+
+from .nets import part_a
+
+SHAPES = [(7, 3, 5, 2), (6, 4, 6, 10)]   # (N, D, H, C)
+
+
+def checked(rng, shape):
+    """A random network, the reference's forward pass on it, and the numerical gradients."""
+    net = part_a(rng, *shape)
+    h = activations.relu(ref.compute(net['x'], net['W_h'], net['b_h']))
+    prediction = losses.softmax(ref.compute(h, net['W_o'], net['b_o']))
+
+    def loss():
+        hidden = activations.relu(ref.compute(net['x'], net['W_h'], net['b_h']))
+        return losses.averageCE(net['target'], losses.softmax(ref.compute(hidden, net['W_o'], net['b_o'])))
+
+    numeric = numerical_gradients(loss, {k: net[k] for k in ('W_h', 'b_h', 'W_o', 'b_o')})
+    return net, h, prediction, numeric
+
+
+def label(shape):
+    return 'N={}, D={}, H={}, C={}'.format(*shape)
+
+
+@pytest.mark.points(1, 'compute')
+def test_compute_on_random_inputs(student, rng):
+    """compute matches x @ W + b on random inputs"""
+    x, W, b = rng.standard_normal((5, 3)), rng.standard_normal((3, 4)), rng.standard_normal((1, 4))
+    expect_array(student.two_layer.compute(x, W, b), ref.compute(x, W, b), 'compute(x, W, b)',
+                 known_mistakes=[(x @ W, 'the bias b is not added')])
+
+
+@pytest.mark.points(3, 'dL_dW_o')
+def test_dL_dW_o(student, rng):
+    """dL_dW_o passes the numerical gradient check, C = 2 and C = 10"""
+    for shape in SHAPES:
+        net, h, prediction, numeric = checked(rng, shape)
+        expect_gradient(student.two_layer.dL_dW_o(net['target'], prediction, h), numeric['W_o'],
+                        f'dL_dW_o(target, prediction, h), {label(shape)}', batch=shape[0],
+                        known_mistakes=[((prediction - net['target']).T @ h,
+                                         'the product is the wrong way round: h^T (N, H)^T times dLoss/do (N, C)')])
+
+
+@pytest.mark.points(2, 'dL_db_o')
+def test_dL_db_o(student, rng):
+    """dL_db_o passes the numerical gradient check, C = 2 and C = 10"""
+    for shape in SHAPES:
+        net, _, prediction, numeric = checked(rng, shape)
+        expect_gradient(student.two_layer.dL_db_o(net['target'], prediction), numeric['b_o'],
+                        f'dL_db_o(target, prediction), {label(shape)}', batch=shape[0])
+
+
+@pytest.mark.points(4, 'dL_dW_h')
+def test_dL_dW_h(student, rng):
+    """dL_dW_h passes the numerical gradient check, C = 2 and C = 10"""
+    for shape in SHAPES:
+        net, h, prediction, numeric = checked(rng, shape)
+        delta = ((prediction - net['target']) / shape[0]) @ net['W_o'].T
+        args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
+        expect_gradient(student.two_layer.dL_dW_h(*args), numeric['W_h'],
+                        f'dL_dW_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
+                        known_mistakes=[(net['x'].T @ delta, "the ReLU's derivative is missing: multiply by "
+                                         'gradRelu(x W_h + b_h) elementwise'),
+                                        (net['x'].T @ (delta * h), 'multiply by gradRelu(z) (0 or 1), not by relu(z)')])
+
+
+@pytest.mark.points(2, 'dL_db_h')
+def test_dL_db_h(student, rng):
+    """dL_db_h passes the numerical gradient check, C = 2 and C = 10"""
+    for shape in SHAPES:
+        net, _, prediction, numeric = checked(rng, shape)
+        args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
+        expect_gradient(student.two_layer.dL_db_h(*args), numeric['b_h'],
+                        f'dL_db_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0])
+
+
+@pytest.mark.points(1, 'dL_dW_o', 'dL_db_o', 'dL_dW_h', 'dL_db_h')
+def test_gradients_for_a_batch_of_one(student, rng):
+    """all four gradients for a batch of one sample"""
+    shape = (1, 3, 4, 3)
+    net, h, prediction, numeric = checked(rng, shape)
+    args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
+    results = {'W_o': student.two_layer.dL_dW_o(net['target'], prediction, h),
+               'b_o': student.two_layer.dL_db_o(net['target'], prediction),
+               'W_h': student.two_layer.dL_dW_h(*args), 'b_h': student.two_layer.dL_db_h(*args)}
+    for name, got in results.items():
+        expect_gradient(got, numeric[name], f'dL/d{name} for one sample, {label(shape)}', batch=1)

@@ -1,0 +1,153 @@
+"""Part 4, hidden: the two-layer classifier on random inputs, its training, and its accuracy."""
+
+import numpy as np
+import pytest
+
+from grader.checks import Mismatch, expect_array, expect_gradient, expect_labels, expect_params, expect_scalar
+from grader.gradcheck import numerical_gradients
+from grader.suites.training import expect_accuracy, expect_training
+from grader.tasks import TASKS
+from solution import two_layer as ref
+
+from .nets import ACTIVATIONS, two_layer_net
+
+CALIBRATED_SEEDS = 20   # tools/calibrate measured the reference on data seeds 0..19
+# Thresholds: the reference's minimum held-out accuracy over the 20 seeds, less a margin.
+CIRCLES_THRESHOLD = 0.92   # reference: mean 0.990, min 0.953; margin 0.033
+DIGITS_THRESHOLD = 0.93    # reference: mean 0.975, min 0.967; margin 0.037
+
+
+def shapes(params):
+    return {k: np.shape(v) for k, v in params.items()}
+
+
+@pytest.mark.points(1, 'init_params')
+def test_init_params_scale(student, rng):
+    """init_params: weights of standard deviation 1/sqrt(fan_in); other seeds give other weights"""
+    seed = int(rng.integers(1000))
+    params = expect_params(student.two_layer.init_params(300, 200, 10, seed=seed),
+                           {'W1': (300, 200), 'b1': (1, 200), 'W2': (200, 10), 'b2': (1, 10)},
+                           f'init_params(300, 200, 10, seed={seed})')
+    for name, fan_in, rel in (('W1', 300, 0.03), ('W2', 200, 0.08)):
+        std = float(np.std(np.asarray(params[name])))
+        if abs(std * np.sqrt(fan_in) - 1) > rel:
+            raise Mismatch(f"init_params(300, 200, 10)['{name}'] has standard deviation {std:.4f}; expected "
+                           f'1/sqrt(fan_in) = {1 / np.sqrt(fan_in):.4f} (standard normal / sqrt({fan_in}))')
+    other = student.two_layer.init_params(300, 200, 10, seed=seed + 1)
+    if np.array_equal(np.asarray(other['W1']), np.asarray(params['W1'])):
+        raise Mismatch('init_params gives the same weights for seeds {} and {}: draw them from '
+                       'np.random.default_rng(seed)'.format(seed, seed + 1))
+
+
+@pytest.mark.points(2, 'feedforward')
+def test_feedforward_on_random_params(student, rng):
+    """feedforward matches the reference for every activation, C = 2 and C = 10"""
+    for act in ACTIVATIONS:
+        for classes in (2, 10):
+            net = two_layer_net(rng, 8, 4, 6, classes, act)
+            expect_array(student.two_layer.feedforward(net['X'], net['params'], act),
+                         ref.feedforward(net['X'], net['params'], act),
+                         f"feedforward(X, params, '{act}') with C={classes}", classes=classes)
+
+
+@pytest.mark.points(1, 'calculate_loss')
+def test_calculate_loss_on_random_params(student, rng):
+    """calculate_loss matches the reference, with and without L2"""
+    for act in ACTIVATIONS:
+        net = two_layer_net(rng, 9, 3, 5, 4, act)
+        for reg in (0.0, float(rng.uniform(0.05, 0.5))):
+            expect_scalar(student.two_layer.calculate_loss(net['X'], net['y'], net['params'], act, reg),
+                          ref.calculate_loss(net['X'], net['y'], net['params'], act, reg),
+                          f"calculate_loss(X, y, params, '{act}', {reg:.3g})", batch=9, classes=4)
+
+
+@pytest.mark.points(1, 'backprop')
+@pytest.mark.parametrize('act', ACTIVATIONS)
+def test_backprop_gradient_check(student, rng, act):
+    """backprop passes the numerical gradient check, with and without L2"""
+    for reg in (0.0, float(rng.uniform(0.05, 0.5))):
+        net = two_layer_net(rng, 7, 3, 5, 3, act)
+        params = net['params']
+        grads = expect_params(student.two_layer.backprop(net['X'], net['y'], params, act, reg), shapes(params),
+                              f"backprop(X, y, params, '{act}', {reg:.3g})")
+        numeric = numerical_gradients(lambda: ref.calculate_loss(net['X'], net['y'], params, act, reg), params)
+        for name in params:
+            mistakes = []
+            if name.startswith('W') and reg:
+                mistakes = [(numeric[name] + reg * params[name], 'the gradient of lambda/2 * sum(W**2) is lambda * W, not 2 * lambda * W'),
+                            (numeric[name] - reg * params[name], 'the L2 term lambda * W is missing from the gradient')]
+            if name.startswith('b') and reg:
+                mistakes.append((numeric[name] + reg * params[name], 'biases are not regularised'))
+            expect_gradient(grads[name], numeric[name], f"backprop(X, y, params, '{act}', {reg:.3g})['{name}']",
+                            batch=7, known_mistakes=mistakes)
+
+
+@pytest.mark.points(1, 'backprop')
+def test_backprop_for_one_sample_and_ten_classes(student, rng):
+    """backprop for a batch of one with C = 10"""
+    net = two_layer_net(rng, 1, 4, 5, 10, 'tanh')
+    params = net['params']
+    grads = expect_params(student.two_layer.backprop(net['X'], net['y'], params, 'tanh', 0.1), shapes(params),
+                          "backprop(X, y, params, 'tanh', 0.1) for one sample")
+    numeric = numerical_gradients(lambda: ref.calculate_loss(net['X'], net['y'], params, 'tanh', 0.1), params)
+    for name in params:
+        expect_gradient(grads[name], numeric[name], f"backprop(...)['{name}'] for one sample, C=10", batch=1)
+
+
+@pytest.mark.points(1, 'predict')
+def test_predict_on_random_params(student, rng):
+    """predict matches the reference's labels"""
+    net = two_layer_net(rng, 20, 3, 6, 5, 'relu')
+    got = expect_labels(student.two_layer.predict(net['X'], net['params'], 'relu'), 20, 5,
+                        "predict(X, params, 'relu')")
+    expect_array(got.astype(float), ref.predict(net['X'], net['params'], 'relu'), "predict(X, params, 'relu')")
+
+
+@pytest.mark.points(1, 'momentum_step')
+def test_momentum_step_on_random_values(student, rng):
+    """momentum_step matches v = momentum * v - epsilon * g, p = p + v on random values"""
+    shapes_ = {'W1': (3, 4), 'b1': (1, 4), 'W2': (4, 2), 'b2': (1, 2)}
+    params, grads, velocity = ({k: rng.standard_normal(s) for k, s in shapes_.items()} for _ in range(3))
+    epsilon, momentum = float(rng.uniform(0.01, 0.5)), float(rng.uniform(0.5, 0.99))
+    new_params, new_velocity = ref.momentum_step(params, grads, velocity, epsilon, momentum)
+    got = student.two_layer.momentum_step(params, grads, velocity, epsilon, momentum)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise Mismatch('momentum_step must return a tuple (new_params, new_velocity)')
+    what = f'momentum_step(params, grads, velocity, {epsilon:.3g}, {momentum:.3g})'
+    for name in shapes_:
+        expect_array(expect_params(got[1], shapes_, what)[name], new_velocity[name], f'{what}: new velocity {name}',
+                     known_mistakes=[(momentum * velocity[name] + epsilon * grads[name], 'the step must go against the gradient: - epsilon * g')])
+        expect_array(expect_params(got[0], shapes_, what)[name], new_params[name], f'{what}: new params {name}')
+
+
+@pytest.mark.points(1, 'fit_model')
+def test_fit_model_follows_the_update_rule(student, rng):
+    """fit_model: the first passes follow the update rule, from your own init_params"""
+    act = str(rng.choice(ACTIVATIONS))
+    net = two_layer_net(rng, 12, 3, 4, 3, act)
+    seed = int(rng.integers(1000))
+    fit = dict(actFun_type=act, epsilon=float(rng.uniform(0.02, 0.2)), num_passes=5,
+               reg_lambda=float(rng.uniform(0.0, 0.1)), momentum=float(rng.uniform(0.5, 0.95)), seed=seed)
+    params0 = student.two_layer.init_params(3, 4, 3, seed=seed)
+    params0 = {k: np.asarray(v, dtype=np.float64) for k, v in expect_params(
+        params0, {'W1': (3, 4), 'b1': (1, 4), 'W2': (4, 3), 'b2': (1, 3)}, f'init_params(3, 4, 3, seed={seed})').items()}
+
+    def reference_step(params):
+        return ref.loss_and_grads(net['X'], net['y'], params, act, fit['reg_lambda'])
+
+    got = student.two_layer.fit_model(net['X'], net['y'], 4, **fit)
+    expect_training(got, params0, reference_step, fit, 'fit_model(X, y, 4, ...)')
+
+
+@pytest.mark.points(1, 'fit_model', 'predict')
+def test_fit_model_learns_circles(student, grading_seed):
+    """fit_model learns make_circles: held-out accuracy of 5 tanh units"""
+    expect_accuracy(TASKS[1], student, grading_seed % CALIBRATED_SEEDS, CIRCLES_THRESHOLD,
+                    'the reference reaches at least 0.953 on every calibrated seed')
+
+
+@pytest.mark.points(1, 'fit_model', 'predict')
+def test_fit_model_learns_digits(student, grading_seed):
+    """fit_model learns the 8x8 digits: held-out accuracy of 32 tanh units"""
+    expect_accuracy(TASKS[2], student, grading_seed % CALIBRATED_SEEDS, DIGITS_THRESHOLD,
+                    'the reference reaches at least 0.967 on every calibrated seed')

@@ -1,0 +1,1 @@
+"""The public tests: fixed inputs, shipped to students with the skeleton."""

@@ -1,0 +1,69 @@
+"""Part 1, public: activations on fixed inputs, and derivatives consistent with them."""
+
+import math
+
+import numpy as np
+import pytest
+
+from grader.checks import expect_array, expect_raises
+
+Z = np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
+ACTIVATIONS = ('tanh', 'sigmoid', 'relu')
+
+
+def elementwise(function, z):
+    return np.vectorize(function)(z)
+
+
+def logistic(v):
+    return 1.0 / (1.0 + math.exp(-v))
+
+
+@pytest.mark.points(1, 'relu')
+def test_relu(student):
+    """relu is max(x, 0) elementwise"""
+    expect_array(student.activations.relu(Z), np.maximum(Z, 0.0), 'relu(z)')
+
+
+@pytest.mark.points(1, 'gradRelu')
+def test_gradRelu(student):
+    """gradRelu is 1.0 where x > 0 and 0.0 elsewhere, 0.0 at exactly 0"""
+    expect_array(student.activations.gradRelu(Z), (Z > 0).astype(float), 'gradRelu(z)')
+
+
+@pytest.mark.points(1, 'sigmoid')
+def test_sigmoid(student):
+    """sigmoid is 1 / (1 + exp(-x)) elementwise"""
+    expect_array(student.activations.sigmoid(Z), elementwise(logistic, Z), 'sigmoid(z)')
+
+
+@pytest.mark.points(1, 'tanh')
+def test_tanh(student):
+    """tanh is the hyperbolic tangent elementwise"""
+    expect_array(student.activations.tanh(Z), elementwise(math.tanh, Z), 'tanh(z)')
+
+
+@pytest.mark.points(1, 'actFun')
+def test_actFun_dispatches_on_its_name(student):
+    """actFun applies the activation its type names"""
+    for act, function in (('tanh', math.tanh), ('sigmoid', logistic), ('relu', lambda v: max(v, 0.0))):
+        expect_array(student.activations.actFun(Z, act), elementwise(function, Z), f"actFun(z, '{act}')")
+
+
+@pytest.mark.points(1, 'diff_actFun')
+@pytest.mark.parametrize('act', ACTIVATIONS)
+def test_diff_actFun_is_the_derivative_of_actFun(student, act):
+    """diff_actFun agrees with centered differences of actFun"""
+    z = Z + 0.01   # keeps relu's kink at 0 out of the centered difference
+    h = 1e-5
+    numeric = (np.asarray(student.activations.actFun(z + h, act)) -
+               np.asarray(student.activations.actFun(z - h, act))) / (2 * h)
+    expect_array(student.activations.diff_actFun(z, act), numeric, f"diff_actFun(z, '{act}')",
+                 rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.points(1, 'actFun', 'diff_actFun')
+def test_unknown_activation_raises_value_error(student):
+    """an unknown activation name raises ValueError"""
+    for function in (student.activations.actFun, student.activations.diff_actFun):
+        expect_raises(lambda: function(Z, 'softplus'), 'ValueError', f"{function.__name__}(z, 'softplus')")

@@ -1,0 +1,70 @@
+"""Part 2, public: softmax and cross-entropy on fixed inputs and at the edges."""
+
+import math
+
+import numpy as np
+import pytest
+
+from grader.checks import expect_array, expect_scalar
+from grader.gradcheck import numerical_gradient
+from grader.checks import expect_gradient
+
+LOGITS = np.array([[0.0, math.log(3.0)], [1.0, 1.0], [2.0, 0.0]])
+TARGET = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+PREDICTION = np.array([[0.5, 0.25, 0.25], [0.1, 0.2, 0.7]])
+
+
+def softmax_by_hand(x):
+    rows = [[math.exp(v - max(row)) for v in row] for row in x.tolist()]
+    return np.array([[v / sum(row) for v in row] for row in rows])
+
+
+@pytest.mark.points(2, 'softmax')
+def test_softmax(student):
+    """softmax turns each row of logits into probabilities"""
+    expect_array(student.losses.softmax(LOGITS), [[0.25, 0.75], [0.5, 0.5], softmax_by_hand(LOGITS)[2]],
+                 'softmax(x)', classes=2)
+
+
+@pytest.mark.points(2, 'softmax')
+def test_softmax_of_huge_logits(student):
+    """softmax stays finite and right for logits of magnitude 1e4"""
+    x = np.array([[1e4, 0.0, -1e4], [1e4, 1e4 - 1.0, 0.0], [-1e4, -1e4, -1e4]])
+    expect_array(student.losses.softmax(x), softmax_by_hand(x), 'softmax(x) for logits up to 1e4',
+                 stability_hint='exp(1e4) overflows; softmax(x) = softmax(x - max of the row), '
+                                'so subtract each row\'s max first')
+
+
+@pytest.mark.points(1, 'averageCE')
+def test_averageCE(student):
+    """averageCE is the mean over samples of -sum(target * log(prediction))"""
+    expected = -(math.log(0.5) + math.log(0.7)) / 2
+    expect_scalar(student.losses.averageCE(TARGET, PREDICTION), expected, 'averageCE(target, prediction)',
+                  batch=2, classes=3)
+
+
+@pytest.mark.points(1, 'averageCE')
+def test_averageCE_with_exact_zeros(student):
+    """averageCE is finite when a non-target probability is exactly 0"""
+    prediction = np.array([[0.5, 0.5, 0.0], [0.0, 0.25, 0.75]])
+    expected = -(math.log(0.5) + math.log(0.75)) / 2
+    expect_scalar(student.losses.averageCE(TARGET, prediction), expected,
+                  'averageCE(target, prediction) with zeros where target is 0', batch=2, classes=3)
+
+
+@pytest.mark.points(1, 'gradCE')
+def test_gradCE(student):
+    """gradCE is (prediction - target) / N"""
+    expect_array(student.losses.gradCE(TARGET, PREDICTION), (PREDICTION - TARGET) / 2,
+                 'gradCE(target, prediction)', batch=2, classes=3)
+
+
+@pytest.mark.points(1, 'gradCE', 'softmax', 'averageCE')
+def test_gradCE_is_the_gradient_of_your_loss(student):
+    """gradCE agrees with centered differences of your averageCE(target, softmax(o))"""
+    o = np.array([[0.3, -1.2, 0.8], [1.5, 0.1, -0.4]])
+    loss = lambda: student.losses.averageCE(TARGET, student.losses.softmax(o))
+    numeric = numerical_gradient(lambda: float(np.asarray(loss())), o)
+    expect_gradient(student.losses.gradCE(TARGET, student.losses.softmax(o)), numeric,
+                    'gradCE(target, softmax(o)), the gradient of averageCE(target, softmax(o)) with respect to o',
+                    batch=2)

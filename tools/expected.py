@@ -1,0 +1,74 @@
+"""Compute the reference's outputs on the public tests' fixed inputs: expected.json.
+
+Usage: python -m tools.expected [--check]
+"""
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from grader.suites.public import cases
+from solution import activations, deep, two_layer
+
+ACTIVATIONS = ('tanh', 'sigmoid', 'relu')
+
+
+def compute():
+    """{key: plain data} for every expectation the public tests look up."""
+    a, n, d = cases.part_a(), cases.network(), cases.deep_network()
+    h = activations.relu(two_layer.compute(a['x'], a['W_h'], a['b_h']))
+    prediction = two_layer.feedforward(a['x'], {'W1': a['W_h'], 'b1': a['b_h'], 'W2': a['W_o'],
+                                               'b2': a['b_o']}, 'relu')
+    hidden = (a['target'], prediction, a['W_o'], a['x'], a['W_h'], a['b_h'])
+    out = {
+        'compute': two_layer.compute(a['x'], a['W_h'], a['b_h']),
+        'part_a_prediction': prediction,
+        'dL_dW_o': two_layer.dL_dW_o(a['target'], prediction, h),
+        'dL_db_o': two_layer.dL_db_o(a['target'], prediction),
+        'dL_dW_h': two_layer.dL_dW_h(*hidden),
+        'dL_db_h': two_layer.dL_db_h(*hidden),
+    }
+    for act in ACTIVATIONS:
+        out[f'feedforward_{act}'] = two_layer.feedforward(n['X'], n['params'], act)
+        out[f'calculate_loss_{act}'] = two_layer.calculate_loss(n['X'], n['y'], n['params'], act, 0.1)
+        out[f'backprop_{act}'] = two_layer.backprop(n['X'], n['y'], n['params'], act, 0.1)
+        out[f'predict_{act}'] = two_layer.predict(n['X'], n['params'], act)
+        out[f'deep_feedforward_{act}'] = deep.deep_feedforward(d['X'], d['params'], act)
+        out[f'deep_loss_{act}'] = deep.deep_loss(d['X'], d['y'], d['params'], act, 0.1)
+        out[f'deep_backprop_{act}'] = deep.deep_backprop(d['X'], d['y'], d['params'], act, 0.1)
+        out[f'deep_predict_{act}'] = deep.deep_predict(d['X'], d['params'], act)
+    out['calculate_loss_tanh_no_reg'] = two_layer.calculate_loss(n['X'], n['y'], n['params'], 'tanh', 0.0)
+    return _plain(out)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return float(value)
+
+
+def render():
+    return json.dumps(compute(), indent=1, sort_keys=True) + '\n'
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--check', action='store_true', help='exit 1 if expected.json is out of date')
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        stale = not cases.EXPECTED_FILE.exists() or cases.EXPECTED_FILE.read_text() != text
+        if stale:
+            print(f'{cases.EXPECTED_FILE} is out of date: run `python -m tools.expected`', file=sys.stderr)
+        return int(stale)
+    cases.EXPECTED_FILE.write_text(text)
+    print(f'wrote {cases.EXPECTED_FILE}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
