@@ -134,6 +134,20 @@ def _expect_shape(array, expected, what):
     raise Mismatch(message)
 
 
+def expect_probabilities(got, what):
+    """Check that each row of an (N, C) result is a probability distribution."""
+    array = as_array(got, what)
+    if array.ndim != 2 or array.dtype.kind != 'f' or not np.all(np.isfinite(array)):
+        return
+    rows, columns = array.sum(axis=1), array.sum(axis=0)
+    if np.allclose(rows, 1.0, atol=1e-9):
+        return
+    if np.allclose(columns, 1.0, atol=1e-9):
+        raise Mismatch(f'{what}: each column sums to 1 instead of each row; a row is one sample, so '
+                       'normalise over axis=1')
+    raise Mismatch(f'{what}: the rows should sum to 1 but sum to {rows[:SHOWN_ENTRIES].tolist()}...')
+
+
 def expect_scalar(got, expected, what, rtol=1e-7, atol=1e-10, batch=None, classes=None,
                   known_mistakes=()):
     """Check a float result (a Python or numpy float, or a one-element array)."""

@@ -14,6 +14,7 @@ import pytest
 from pytest_jsonreport.plugin import JSONReport
 
 from . import __version__, results
+from . import plugin as fixtures
 from .plugin import SUITES, GradingPlugin
 from .student import InProcessBackend, Student, StudentFailure
 from .submission import SubmissionError, prepare
@@ -84,8 +85,8 @@ def run_pytest(paths, plugin):
             'log', 'traceback', 'warnings']
     # pytest's own terminal output matters only when the suites themselves break.
     terminal = io.StringIO()
-    with contextlib.redirect_stdout(terminal):
-        code = pytest.main(args, plugins=[json_report, plugin])
+    with contextlib.redirect_stdout(terminal), contextlib.redirect_stderr(terminal):
+        code = pytest.main(args, plugins=[json_report, plugin, fixtures])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or json_report.report is None:
         raise HarnessError(f'the test suites did not run (pytest exit code {int(code)}):\n'
                            f'{terminal.getvalue()[-4000:]}')

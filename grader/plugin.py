@@ -24,6 +24,7 @@ from .student import StudentFailure
 
 SUITES = Path(__file__).resolve().parent / 'suites'
 SHOWN_CALLS = 3
+RUN = pytest.StashKey()
 
 
 class GradingPlugin:
@@ -43,24 +44,12 @@ class GradingPlugin:
     def pytest_configure(self, config):
         config.addinivalue_line('markers', 'points(n, *functions): points of a test and the '
                                            'contract functions it exercises')
+        config.stash[RUN] = self
 
     def pytest_collection_modifyitems(self, items):
         problems = [problem for item in items for problem in _rubric_problems(item)]
         if problems:
             raise pytest.UsageError('the test suites have rubric errors:\n' + '\n'.join(problems))
-
-    @pytest.fixture(scope='session')
-    def student(self):
-        return self._student
-
-    @pytest.fixture(scope='session')
-    def grading_seed(self):
-        return self._seed
-
-    @pytest.fixture
-    def rng(self, request):
-        """A generator seeded by the grading seed and the test's name: reproducible per test."""
-        return np.random.default_rng([self._seed, _stable_hash(request.node.nodeid)])
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
@@ -90,6 +79,24 @@ class GradingPlugin:
             'outcome': getattr(item, '_grader_outcome', 'passed'),
             'feedback': getattr(item, '_grader_feedback', ''),
         }
+
+
+@pytest.fixture(scope='session')
+def student(request):
+    """The submission under grade: student.losses.softmax(x), ..."""
+    return request.config.stash[RUN]._student
+
+
+@pytest.fixture(scope='session')
+def grading_seed(request):
+    """The seed of this grading run, recorded in the results."""
+    return request.config.stash[RUN]._seed
+
+
+@pytest.fixture
+def rng(request):
+    """A generator seeded by the grading seed and the test's name: reproducible per test."""
+    return np.random.default_rng([request.config.stash[RUN]._seed, _stable_hash(request.node.nodeid)])
 
 
 def _rubric_problems(item):

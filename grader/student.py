@@ -17,6 +17,8 @@ from .runner import Failure as StudentFailure, Runner
 
 __all__ = ['Student', 'StudentFailure', 'InProcessBackend']
 
+MAX_CALL_TEXT = 160
+
 
 class InProcessBackend:
     """Runs the submission in this process: for trusted code (the reference) and benchmarks.
@@ -59,7 +61,8 @@ class Student:
     def call(self, module, function, *args, **kwargs):
         """Call one contract function of the submission; returns plain data."""
         shown = [describe(a) for a in args] + [f'{k}={describe(v)}' for k, v in kwargs.items()]
-        self.calls.append(f'{function}({", ".join(shown)})')
+        call = f'{function}({", ".join(shown)})'
+        self.calls.append(call if len(call) <= MAX_CALL_TEXT else call[:MAX_CALL_TEXT - 5] + ' ...)')
         return self._backend.call(module, function, args, kwargs)
 
 

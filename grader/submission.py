@@ -6,7 +6,6 @@ never the files Python or pytest load on their own (conftest.py, sitecustomize.p
 """
 
 import hashlib
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -30,7 +29,7 @@ class Submission:
     """A private copy of a submission's modules.
 
     - root: folder holding activations.py, losses.py, ... (some may be missing)
-    - sha256: hash of what was handed in, the same for the same content
+    - sha256: hash of the graded files, the same for the same code
     - missing: contract modules that were not found
     - source: what was handed in
     """
@@ -77,11 +76,18 @@ def prepare(source, workdir):
             target = root / path.relative_to(base)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(read())
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(str(path).encode() + b'\0' + hashlib.sha256(files[path]()).digest())
     missing = tuple(name for name in REQUIRED if not (root / name).exists())
-    return Submission(root, digest.hexdigest(), missing, source)
+    return Submission(root, _tree_sha256(root), missing, source)
+
+
+def _tree_sha256(root):
+    """Hash of the files that are graded, by relative path and content: the same code
+    has the same hash whether it came as a folder or inside any zip."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob('*') if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b'\0')
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _wanted(path):

@@ -33,39 +33,42 @@ def expect_losses(got, passes, what):
     if array.shape != (passes,):
         raise Mismatch(f'{what} returned losses of shape {array.shape}; expected ({passes},), '
                        'one loss per pass')
-    if not np.all(np.isfinite(array)):
-        raise Mismatch(f'{what} returned losses with NaN or inf: {array.tolist()}')
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise Mismatch(f'{what} returned {int(bad.sum())} losses that are NaN or inf, the first at pass '
+                       f'{first} (losses before it: {array[max(0, first - 3):first].tolist()}): '
+                       'the training diverged')
     return array.astype(np.float64)
 
 
-def expect_training(got, params0, loss_and_grads, fit_kwargs, what):
-    """Check a fit's (params, losses) against the replayed update rule.
+RULE = ('from your own init with the same seed and zero velocity, each pass records the loss of the '
+        'current parameters, then updates v = momentum * v - epsilon * grad and p = p + v')
 
-    The first pass tells a wrong loss from a wrong step; the last tells whether the
-    step follows v = momentum * v - epsilon * g, p = p + v.
+
+def expect_training(got, params0, loss_and_grads, fit_kwargs, what):
+    """Check a fit's (params, losses) against the update rule, replayed by the grader.
+
+    Known wrong rules (momentum ignored, a step up the gradient) are replayed too, so
+    that the feedback can name them whether the losses or the parameters show it first.
     """
-    passes = fit_kwargs['num_passes']
-    expected, expected_losses = momentum_replay(params0, loss_and_grads, fit_kwargs['epsilon'],
-                                                fit_kwargs['momentum'], passes)
+    passes, epsilon, momentum = fit_kwargs['num_passes'], fit_kwargs['epsilon'], fit_kwargs['momentum']
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Mismatch(f'{what} must return a tuple (params, losses)')
     params, losses = got
     losses = expect_losses(losses, passes, what)
-    expect_array(losses, expected_losses, f'the losses of {what} (losses[i] is the loss of the '
-                                          'parameters pass i started from)', rtol=1e-6)
+    expected, expected_losses = momentum_replay(params0, loss_and_grads, epsilon, momentum, passes)
+    wrong_rules = [((-epsilon, momentum), 'the step goes up the gradient: subtract epsilon * grad')]
+    if momentum:
+        wrong_rules.append(((epsilon, 0.0), 'the momentum is ignored'))
+    mistakes = [(momentum_replay(params0, loss_and_grads, e, m, passes), why) for (e, m), why in wrong_rules]
+    expect_array(losses, expected_losses, f'the losses of {what} ({RULE})', rtol=1e-6,
+                 known_mistakes=[(wrong_losses, why) for (_, wrong_losses), why in mistakes])
     if not isinstance(params, dict) or set(params) != set(expected):
         raise Mismatch(f'{what} must return params with keys {sorted(expected)}')
-    hint = ('after the first steps, the parameters differ from the update v = momentum * v - epsilon * grad, '
-            'p = p + v, starting from your own init with the same seed and zero velocity')
     for name in expected:
-        wrong = []
-        if fit_kwargs['momentum']:
-            plain, _ = momentum_replay(params0, loss_and_grads, fit_kwargs['epsilon'], 0.0, passes)
-            wrong.append((plain[name], 'the momentum is ignored'))
-        flipped, _ = momentum_replay(params0, loss_and_grads, -fit_kwargs['epsilon'], fit_kwargs['momentum'], passes)
-        wrong.append((flipped[name], 'the step goes up the gradient: subtract epsilon * grad'))
-        expect_array(params[name], expected[name], f"{what}['{name}'] ({hint})", rtol=1e-6,
-                     atol=1e-9, known_mistakes=wrong)
+        expect_array(params[name], expected[name], f"{what}['{name}'] after {passes} passes ({RULE})",
+                     rtol=1e-6, atol=1e-9, known_mistakes=[(wrong[name], why) for (wrong, _), why in mistakes])
 
 
 def expect_accuracy(task, student, seed, threshold, reference_note):

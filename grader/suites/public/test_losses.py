@@ -5,9 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from grader.checks import expect_array, expect_scalar
+from grader.checks import expect_array, expect_gradient, expect_probabilities, expect_scalar
 from grader.gradcheck import numerical_gradient
-from grader.checks import expect_gradient
 
 LOGITS = np.array([[0.0, math.log(3.0)], [1.0, 1.0], [2.0, 0.0]])
 TARGET = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
@@ -22,8 +21,9 @@ def softmax_by_hand(x):
 @pytest.mark.points(2, 'softmax')
 def test_softmax(student):
     """softmax turns each row of logits into probabilities"""
-    expect_array(student.losses.softmax(LOGITS), [[0.25, 0.75], [0.5, 0.5], softmax_by_hand(LOGITS)[2]],
-                 'softmax(x)', classes=2)
+    got = student.losses.softmax(LOGITS)
+    expect_probabilities(got, 'softmax(x)')
+    expect_array(got, [[0.25, 0.75], [0.5, 0.5], softmax_by_hand(LOGITS)[2]], 'softmax(x)', classes=2)
 
 
 @pytest.mark.points(2, 'softmax')

@@ -1,0 +1,154 @@
+"""The grader on the reference and the skeleton: scores, results format, rubric, CLI."""
+
+import json
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+
+import pytest
+
+from grader import contract
+from grader.grading import grade
+from grader.plugin import SUITES
+from tests.submissions import ROOT, build, failed
+
+GRADESCOPE_TEST_KEYS = {'name', 'score', 'max_score', 'status', 'output', 'tags', 'visibility', 'extra_data'}
+
+
+@pytest.fixture(scope='module')
+def reference_all():
+    return grade(ROOT / 'solution', 'all')
+
+
+@pytest.fixture(scope='module')
+def skeleton_all():
+    return grade(ROOT / 'assignment', 'all')
+
+
+def test_reference_scores_100_on_the_all_suite(reference_all):
+    assert reference_all['score'] == 100
+    assert not failed(reference_all), [t['output'] for t in failed(reference_all)]
+
+
+def test_reference_passes_every_public_test():
+    results = grade(ROOT / 'solution', 'public')
+    assert results['score'] == results['extra_data']['max_score'] > 0
+    assert {t['visibility'] for t in results['tests']} == {'visible'}
+
+
+def test_skeleton_scores_0_and_every_test_says_not_implemented(skeleton_all):
+    assert skeleton_all['score'] == 0
+    outcomes = Counter(t['extra_data']['outcome'] for t in skeleton_all['tests'])
+    assert outcomes == {'not_implemented': len(skeleton_all['tests'])}
+    assert all('not implemented yet' in t['output'] for t in skeleton_all['tests'])
+
+
+def test_results_follow_the_gradescope_format(reference_all):
+    r = reference_all
+    assert {'score', 'execution_time', 'output', 'tests'} <= r.keys()
+    assert r['score'] == sum(t['score'] for t in r['tests'])
+    assert r['extra_data']['max_score'] == 100
+    for test in r['tests']:
+        assert test.keys() == GRADESCOPE_TEST_KEYS
+        assert test['status'] in ('passed', 'failed')
+        assert test['tags'] and set(test['tags']) <= set(contract.PART_OF)
+        assert test['visibility'] in ('visible', 'after_published')
+    json.dumps(r)
+
+
+def test_points_per_part_match_the_handout(reference_all):
+    per_part = Counter()
+    for test in reference_all['tests']:
+        per_part[test['extra_data']['part']] += test['max_score']
+    assert dict(per_part) == {part: points for part, points, _ in contract.PARTS}
+    handout = (ROOT / 'assignment' / 'README.md').read_text()
+    for part, points, _ in contract.PARTS:
+        assert f'| {points} |' in handout.split(part.split('. ', 1)[1])[1].split('\n')[0] + ' |', part
+
+
+def test_public_suite_is_a_subset_of_the_all_suite(reference_all):
+    public = grade(ROOT / 'solution', 'public')
+    all_ids = {t['extra_data']['nodeid'] for t in reference_all['tests']}
+    assert {t['extra_data']['nodeid'] for t in public['tests']} < all_ids
+
+
+def test_every_contract_function_is_tested(reference_all):
+    tagged = {tag for test in reference_all['tests'] for tag in test['tags']}
+    assert tagged == set(contract.PART_OF)
+
+
+def test_hidden_tests_get_the_chosen_visibility():
+    results = grade(ROOT / 'solution', 'all', hidden_visibility='hidden')
+    for test in results['tests']:
+        hidden = test['extra_data']['nodeid'].startswith('hidden/')
+        assert test['visibility'] == ('hidden' if hidden else 'visible'), test['name']
+
+
+def test_a_regrade_draws_the_same_inputs_and_another_seed_other_ones(reference_all):
+    again = grade(ROOT / 'solution', 'all')
+    assert again['extra_data']['seed'] == reference_all['extra_data']['seed']
+    assert again['extra_data']['sha256'] == reference_all['extra_data']['sha256']
+    assert grade(ROOT / 'solution', 'all', seed=12345)['extra_data']['seed'] == 12345
+
+
+def test_public_expectations_are_up_to_date():
+    from tools import expected
+    assert expected.main(['--check']) == 0
+
+
+def test_a_zip_with_the_modules_deep_inside_grades_like_the_folder(tmp_path, reference_all):
+    archive = tmp_path / 'work.zip'
+    with zipfile.ZipFile(archive, 'w') as zf:
+        for path in (ROOT / 'solution').glob('*.py'):
+            zf.write(path, f'hw/src/nn/{path.name}')
+        zf.writestr('__MACOSX/hw/src/nn/._losses.py', b'\x00\x05junk')
+        zf.writestr('hw/.DS_Store', b'junk')
+    results = grade(archive, 'all')
+    assert results['score'] == 100
+    assert results['extra_data']['sha256'] == reference_all['extra_data']['sha256']
+
+
+def test_a_broken_zip_gets_a_clear_zero(tmp_path):
+    archive = tmp_path / 'broken.zip'
+    archive.write_bytes(b'PK\x03\x04 this is not really a zip')
+    results = grade(archive, 'public')
+    assert results['score'] == 0
+    assert all('not a readable zip archive' in t['output'] for t in results['tests'])
+
+
+def test_a_missing_module_costs_only_its_own_tests(tmp_path):
+    folder = build(tmp_path / 'sub')
+    (folder / 'deep.py').unlink()
+    results = grade(folder, 'all')
+    lost = {t['extra_data']['part'] for t in failed(results)}
+    assert lost == {'5. A deep network'}
+    assert results['score'] == 80
+    assert 'deep.py is missing' in results['output']
+
+
+def test_a_test_without_points_stops_collection(tmp_path, monkeypatch):
+    from grader import grading, plugin
+    suites = tmp_path / 'suites'
+    (suites / 'public').mkdir(parents=True)
+    (suites / 'pytest.ini').write_text((SUITES / 'pytest.ini').read_text())
+    (suites / 'public' / 'test_x.py').write_text('def test_unscored(student):\n    pass\n')
+    monkeypatch.setattr(grading, 'SUITES', suites)
+    monkeypatch.setattr(plugin, 'SUITES', suites)
+    with pytest.raises(grading.HarnessError, match='no @pytest.mark.points'):
+        grade(ROOT / 'solution', 'public')
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, '-m', 'grader', *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_exit_codes_and_output(tmp_path):
+    out = tmp_path / 'r.json'
+    done = run_cli('grade', ROOT / 'assignment', '--out', out)
+    assert done.returncode == 0, done.stderr
+    assert 'not attempted yet' in done.stdout and 'Total' in done.stdout
+    assert json.loads(out.read_text())['score'] == 0
+    assert run_cli('grade', tmp_path / 'nowhere').returncode == 2
+    assert run_cli('grade', ROOT / 'solution', '--suite', 'secret').returncode == 2
