@@ -15,7 +15,7 @@ export MALLOC_TOP_PAD_ = 67108864
 SUBMISSION ?= assignment
 SUITE ?= public
 
-.PHONY: install grade test plots assignment check-assignment clean
+.PHONY: install grade test plots assignment mutation clean
 
 install: $(STAMP)
 
@@ -25,13 +25,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
 	touch $(STAMP)
 
+# `make grade` grades ./assignment with the public tests;
+# `make grade SUBMISSION=path SUITE=all` grades anything else.
 grade: $(STAMP)
-	@if [ -f grader/__main__.py ]; then \
-		$(PY) -m grader grade $(SUBMISSION) --suite $(SUITE); \
-	else \
-		echo "The grader is not in this checkout yet: nothing to grade $(SUBMISSION) with."; \
-		echo "Check your code meanwhile with 'make plots SUBMISSION=$(SUBMISSION)'."; \
-	fi
+	$(PY) -m grader grade $(SUBMISSION) --suite $(SUITE)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -43,6 +40,10 @@ plots: $(STAMP)
 
 assignment: $(STAMP)
 	$(PY) -m tools.stubgen
+
+# Grade small AST mutations of the reference; see README for the last score.
+mutation: $(STAMP)
+	$(PY) -m tools.mutate --jobs $$(nproc)
 
 clean:
 	rm -rf $(VENV) figures results.json

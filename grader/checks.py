@@ -251,3 +251,19 @@ def expect_raises(call, exception, what):
         raise Mismatch(f'{what} raised {failure.exception_types[0]}; expected {exception}.\n'
                        f'{failure.message}') from None
     raise Mismatch(f'{what} returned a value; it must raise {exception}')
+
+
+
+def expect_same(got, reference, what):
+    """Check two results of the submission agree exactly: arrays, numbers, or dicts of arrays."""
+    if isinstance(reference, dict):
+        if not isinstance(got, dict) or set(got) != set(reference):
+            raise Mismatch(f'{what} returned keys {sorted(got) if isinstance(got, dict) else type(got).__name__}; '
+                           f'with the defaults spelled out: {sorted(reference)}')
+        for key in reference:
+            expect_same(got[key], reference[key], f'{what}[{key!r}]')
+        return
+    got_array, reference_array = as_array(got, what), as_array(reference, what)
+    if got_array.shape != reference_array.shape or not np.array_equal(got_array, reference_array):
+        raise Mismatch(f'{what} differs from the same call with the contract\'s defaults spelled out: '
+                       'check the default values of your parameters against the contract')

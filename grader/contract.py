@@ -25,3 +25,22 @@ PARTS = (
 
 MODULE_OF = {name: module for module, names in MODULES.items() for name in names}
 PART_OF = {name: part for part, _, names in PARTS for name in names}
+
+# Hyper-parameters the grader may pass by keyword, and the defaults the contract gives them.
+_TWO_LAYER_TRAINING = {'actFun_type': 'tanh', 'reg_lambda': 0.0}
+DEFAULTS = {
+    'init_params': {'seed': 0},
+    'feedforward': {'actFun_type': 'tanh'},
+    'calculate_loss': _TWO_LAYER_TRAINING,
+    'backprop': _TWO_LAYER_TRAINING,
+    'predict': {'actFun_type': 'tanh'},
+    'fit_model': {'actFun_type': 'tanh', 'epsilon': 0.01, 'num_passes': 20000, 'reg_lambda': 0.01,
+                  'momentum': 0.0, 'seed': 0},
+    'init_deep': {'seed': 0},
+    'deep_feedforward': {'actFun_type': 'tanh'},
+    'deep_loss': _TWO_LAYER_TRAINING,
+    'deep_backprop': _TWO_LAYER_TRAINING,
+    'deep_predict': {'actFun_type': 'tanh'},
+    'deep_fit': {'actFun_type': 'tanh', 'epsilon': 0.01, 'num_passes': 5000, 'reg_lambda': 0.01,
+                 'momentum': 0.9, 'seed': 0},
+}

@@ -15,6 +15,7 @@ from pytest_jsonreport.plugin import JSONReport
 
 from . import __version__, results
 from . import plugin as fixtures
+from .isolation import Limits, WorkerBackend, choose_sandbox
 from .plugin import SUITES, GradingPlugin
 from .student import InProcessBackend, Student, StudentFailure
 from .submission import SubmissionError, prepare
@@ -35,6 +36,12 @@ class UnavailableBackend:
     def call(self, module, function, args, kwargs):
         raise StudentFailure('missing', self.reason)
 
+    def take_output(self):
+        return ''
+
+    def close(self):
+        pass
+
 
 def suite_paths(suite):
     """The test folders of a suite; HarnessError when one is not part of this copy."""
@@ -45,7 +52,8 @@ def suite_paths(suite):
     return paths
 
 
-def grade(source, suite='public', seed=None, hidden_visibility='after_published'):
+def grade(source, suite='public', seed=None, hidden_visibility='after_published', sandbox='auto',
+          limits=Limits()):
     """Grade one submission.
 
     Inputs:
@@ -54,23 +62,32 @@ def grade(source, suite='public', seed=None, hidden_visibility='after_published'
     - seed: grading seed; by default derived from the submission's content, so a
       regrade of the same submission draws the same random inputs
     - hidden_visibility: Gradescope visibility of hidden tests
+    - sandbox: 'auto', 'bwrap' or 'none' for the worker; 'inprocess' runs the code in
+      this process, for trusted code only (benchmarks)
+    - limits: isolation.Limits of the worker
 
     Returns:
     - the Gradescope results dict
     """
     paths = suite_paths(suite)
+    sandbox = sandbox if sandbox == 'inprocess' else choose_sandbox(sandbox)
     with tempfile.TemporaryDirectory(prefix='grader-') as workdir:
         try:
             submission = prepare(source, workdir)
-            backend, sha256 = InProcessBackend(submission.root), submission.sha256
+            sha256 = submission.sha256
+            backend = (InProcessBackend(submission.root) if sandbox == 'inprocess'
+                       else WorkerBackend(submission.root, limits, sandbox))
         except SubmissionError as error:
             backend, sha256 = UnavailableBackend(f'the submission could not be read: {error}'), _file_sha256(source)
         if seed is None:
             seed = int(sha256[:8], 16)
-        plugin = GradingPlugin(Student(backend), seed, hidden_visibility)
-        report = run_pytest(paths, plugin)
+        try:
+            report = run_pytest(paths, GradingPlugin(Student(backend), seed, hidden_visibility))
+        finally:
+            backend.close()
     return results.build(report, {
         'sha256': sha256, 'seed': seed, 'suite': suite, 'grader_version': __version__,
+        'sandbox': sandbox, 'worker_user': getattr(backend, 'runs_as', None),
         'python': platform.python_version(), 'numpy': np.__version__,
     })
 

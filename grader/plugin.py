@@ -24,6 +24,7 @@ from .student import StudentFailure
 
 SUITES = Path(__file__).resolve().parent / 'suites'
 SHOWN_CALLS = 3
+SHOWN_OUTPUT = 2048
 RUN = pytest.StashKey()
 
 
@@ -44,6 +45,8 @@ class GradingPlugin:
     def pytest_configure(self, config):
         config.addinivalue_line('markers', 'points(n, *functions): points of a test and the '
                                            'contract functions it exercises')
+        config.addinivalue_line('markers', 'training: the test trains networks; its calls get the '
+                                           'training time limit')
         config.stash[RUN] = self
 
     def pytest_collection_modifyitems(self, items):
@@ -53,17 +56,36 @@ class GradingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
-        self._student.calls.clear()
+        self._student.new_test(training=item.get_closest_marker('training') is not None)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        # The feedback is all a failure needs; pytest.fail(pytrace=False) spares pytest
+        # from rendering a source-annotated traceback (about 0.5 s per failed test).
+        outcome = yield
+        if outcome.exception is not None:
+            item._grader_outcome, item._grader_feedback = _explain(outcome.exception)
+            outcome.force_exception(pytest.fail.Exception(item._grader_feedback, pytrace=False))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = (yield).get_result()
         if report.failed and call.excinfo is not None and not hasattr(item, '_grader_outcome'):
             item._grader_outcome, item._grader_feedback = _explain(call.excinfo.value)
-            if self._student.calls and item._grader_outcome in ('wrong', 'error', 'unsupported_type',
-                                                                 'grader_error', 'timeout', 'crash', 'memory'):
-                calls = self._student.calls[-SHOWN_CALLS:]
-                item._grader_feedback += '\nCalled: ' + '; '.join(calls)
+        if report.failed and call.when == 'call':
+            item._grader_feedback += self._context(item._grader_outcome)
+
+    def _context(self, outcome):
+        """The calls of the failed test and what the submission printed, for its feedback."""
+        context = ''
+        if self._student.calls and outcome in ('wrong', 'error', 'unsupported_type', 'grader_error',
+                                               'timeout', 'crash', 'memory'):
+            context += '\nCalled: ' + '; '.join(self._student.calls[-SHOWN_CALLS:])
+        printed = ''.join(self._student.output)
+        if printed:
+            cut = f'\n[... {len(printed) - SHOWN_OUTPUT} more characters]' if len(printed) > SHOWN_OUTPUT else ''
+            context += f'\nYour code printed:\n{printed[:SHOWN_OUTPUT]}{cut}'
+        return context
 
     def pytest_json_runtest_metadata(self, item, call):
         if call.when != 'teardown':

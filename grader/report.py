@@ -4,7 +4,7 @@ import textwrap
 
 from .results import OUTCOME_TEXT, part_totals
 
-WIDTH = 78
+WIDTH = 96
 
 
 def print_table(results, verbose=True):
@@ -18,7 +18,9 @@ def print_table(results, verbose=True):
             mark = 'PASS' if test['status'] == 'passed' else 'FAIL'
             name = test['name'].split(': ', 1)[1]
             line = f'  {mark} {name}'
-            print(f'{line[:WIDTH - 14]:<{WIDTH - 12}}{test["score"]:>5g} / {test["max_score"]:g}')
+            if len(line) > WIDTH - 13:
+                line = line[:WIDTH - 16] + '...'
+            print(f'{line:<{WIDTH - 12}}{test["score"]:>5g} / {test["max_score"]:g}')
             if test['status'] != 'passed':
                 outcome = OUTCOME_TEXT.get(test['extra_data']['outcome'], test['extra_data']['outcome'])
                 print(textwrap.indent(f'[{outcome}] {test["output"]}', ' ' * 7))

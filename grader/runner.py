@@ -94,6 +94,8 @@ class Runner:
             return target(*args, **kwargs)
         except NotImplementedError as error:
             raise Failure('not_implemented', self._not_implemented(error, function)) from None
+        except MemoryError as error:
+            raise Failure('memory', f'your code ran out of memory: {self.explain(error)}', ['MemoryError']) from None
         except Exception as error:  # noqa: BLE001 - any failure of student code is reported
             names = [cls.__name__ for cls in type(error).__mro__ if cls is not object]
             raise Failure('error', self.explain(error), names) from None
@@ -116,3 +118,4 @@ class Runner:
             return text
         last = frames[-1]
         return f'{Path(last.filename).name}, line {last.lineno}, in {last.name}\n    {last.line}\n{text}'
+

@@ -21,7 +21,8 @@ MAX_CALL_TEXT = 160
 
 
 class InProcessBackend:
-    """Runs the submission in this process: for trusted code (the reference) and benchmarks.
+    """Runs the submission in this process: for trusted code (the reference) and benchmarks,
+    never for submissions (see isolation.WorkerBackend).
 
     The modules are imported under a package name of their own, since this process
     has its own `assignment` package (the data helpers). Absolute sibling imports
@@ -36,6 +37,13 @@ class InProcessBackend:
         copy = Path(self._tmp.name) / f'submission_{next(self._count)}'
         shutil.copytree(package_dir, copy)
         self.runner = Runner(copy)
+
+    def take_output(self):
+        """Output is not captured in process: it goes to this process's stdout."""
+        return ''
+
+    def close(self):
+        self._tmp.cleanup()
 
     def call(self, module, function, args, kwargs):
         result = self.runner.call(module, function, copy_plain(args), copy_plain(kwargs))
@@ -55,6 +63,7 @@ class Student:
     def __init__(self, backend):
         self._backend = backend
         self.calls = []          # descriptions of this test's calls, for the feedback
+        self.output = []         # what the submission printed during this test
         for module, functions in MODULES.items():
             setattr(self, module, _Module(self, module, functions))
 
@@ -63,7 +72,20 @@ class Student:
         shown = [describe(a) for a in args] + [f'{k}={describe(v)}' for k, v in kwargs.items()]
         call = f'{function}({", ".join(shown)})'
         self.calls.append(call if len(call) <= MAX_CALL_TEXT else call[:MAX_CALL_TEXT - 5] + ' ...)')
-        return self._backend.call(module, function, args, kwargs)
+        try:
+            return self._backend.call(module, function, args, kwargs)
+        finally:
+            printed = self._backend.take_output()
+            if printed:
+                self.output.append(printed)
+
+    def new_test(self, training=False):
+        """Forget the last test's calls and output; training tests get the longer time limit per call."""
+        self.calls.clear()
+        self.output.clear()
+        limits = getattr(self._backend, 'limits', None)
+        if limits is not None:
+            self._backend.timeout = limits.training_timeout if training else limits.call_timeout
 
 
 class _Module:

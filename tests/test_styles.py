@@ -40,19 +40,16 @@ import math
 def softmax(x):
     out = np.empty(np.shape(x))
     for n, row in enumerate(x):
-        top = max(row)
-        exps = [math.exp(v - top) for v in row]
-        for c, e in enumerate(exps):
-            out[n, c] = e / sum(exps)
+        e = np.exp(row - row.max())
+        out[n] = e / e.sum()
     return out
 
 
 def averageCE(target, prediction):
     total = 0.0
     for n in range(len(target)):
-        for c in range(len(target[n])):
-            if target[n][c] != 0:
-                total -= target[n][c] * math.log(prediction[n][c])
+        c = int(np.argmax(target[n]))
+        total -= math.log(prediction[n][c])
     return total / len(target)
 ''',
     'two_layer.py': '''

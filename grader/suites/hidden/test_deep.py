@@ -97,6 +97,7 @@ def test_deep_predict(student, rng):
 
 
 @pytest.mark.points(1, 'deep_fit')
+@pytest.mark.training
 def test_deep_fit_follows_the_update_rule(student, rng):
     """deep_fit: the first passes follow the update rule, from your own init_deep"""
     layers, act = [3, 5, 4, 3], str(rng.choice(ACTIVATIONS))
@@ -115,6 +116,7 @@ def test_deep_fit_follows_the_update_rule(student, rng):
 
 
 @pytest.mark.points(2, 'deep_fit', 'deep_predict')
+@pytest.mark.training
 def test_deep_fit_learns_moons(student, grading_seed):
     """deep_fit learns make_moons: held-out accuracy of a [2, 10, 10, 2] tanh network"""
     expect_accuracy(TASKS[3], student, grading_seed % CALIBRATED_SEEDS, DEEP_MOONS_THRESHOLD,

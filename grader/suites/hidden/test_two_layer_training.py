@@ -121,6 +121,7 @@ def test_momentum_step_on_random_values(student, rng):
 
 
 @pytest.mark.points(1, 'fit_model')
+@pytest.mark.training
 def test_fit_model_follows_the_update_rule(student, rng):
     """fit_model: the first passes follow the update rule, from your own init_params"""
     act = str(rng.choice(ACTIVATIONS))
@@ -140,6 +141,7 @@ def test_fit_model_follows_the_update_rule(student, rng):
 
 
 @pytest.mark.points(1, 'fit_model', 'predict')
+@pytest.mark.training
 def test_fit_model_learns_circles(student, grading_seed):
     """fit_model learns make_circles: held-out accuracy of 5 tanh units"""
     expect_accuracy(TASKS[1], student, grading_seed % CALIBRATED_SEEDS, CIRCLES_THRESHOLD,
@@ -147,6 +149,7 @@ def test_fit_model_learns_circles(student, grading_seed):
 
 
 @pytest.mark.points(1, 'fit_model', 'predict')
+@pytest.mark.training
 def test_fit_model_learns_digits(student, grading_seed):
     """fit_model learns the 8x8 digits: held-out accuracy of 32 tanh units"""
     expect_accuracy(TASKS[2], student, grading_seed % CALIBRATED_SEEDS, DIGITS_THRESHOLD,

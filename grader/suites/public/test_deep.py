@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from grader.checks import expect_array, expect_labels, expect_params, expect_scalar
-from grader.suites.training import expect_training
+from grader.checks import expect_array, expect_labels, expect_params, expect_same, expect_scalar
+from grader.contract import DEFAULTS
+from grader.suites.training import expect_losses, expect_training, momentum_replay
 
 from .cases import DEEP_LAYERS, deep_network, expected
 
@@ -25,7 +26,7 @@ def test_init_deep_shapes_and_seed(student):
         expect_array(again[name], params[name], f"{what}['{name}'] called twice", rtol=0, atol=0)
 
 
-@pytest.mark.points(2, 'deep_feedforward')
+@pytest.mark.points(1, 'deep_feedforward')
 def test_deep_feedforward(student):
     """deep_feedforward on fixed params, every activation"""
     d = deep_network()
@@ -76,3 +77,26 @@ def test_deep_fit_follows_the_update_rule(student):
 
     got = student.deep.deep_fit(d['X'], d['y'], DEEP_LAYERS, **fit)
     expect_training(got, params0, own_loss_and_grads, fit, f'deep_fit(X, y, {DEEP_LAYERS}, ...)')
+
+
+
+@pytest.mark.points(1, 'init_deep', 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict', 'deep_fit')
+@pytest.mark.training
+def test_defaults_are_the_contracts(student):
+    """leaving out a hyper-parameter means the contract's default"""
+    d = deep_network()
+    X, y, params, deep = d['X'], d['y'], d['params'], student.deep
+    expect_same(deep.init_deep(DEEP_LAYERS), deep.init_deep(DEEP_LAYERS, **DEFAULTS['init_deep']), 'init_deep(layers)')
+    for name, call in (('deep_feedforward', lambda **kw: deep.deep_feedforward(X, params, **kw)),
+                       ('deep_loss', lambda **kw: deep.deep_loss(X, y, params, **kw)),
+                       ('deep_backprop', lambda **kw: deep.deep_backprop(X, y, params, **kw)),
+                       ('deep_predict', lambda **kw: deep.deep_predict(X, params, **kw))):
+        expect_same(call(), call(**DEFAULTS[name]), f'{name} without its hyper-parameters')
+    defaults = DEFAULTS['deep_fit']
+    _, losses = deep.deep_fit(X, y, DEEP_LAYERS)
+    start = deep.init_deep(DEEP_LAYERS, seed=defaults['seed'])
+    _, replayed = momentum_replay(start, lambda p: (deep.deep_loss(X, y, p, defaults['actFun_type'], defaults['reg_lambda']),
+                                                    deep.deep_backprop(X, y, p, defaults['actFun_type'], defaults['reg_lambda'])),
+                                  defaults['epsilon'], defaults['momentum'], 3)
+    losses = expect_losses(losses, defaults['num_passes'], f'deep_fit(X, y, {DEEP_LAYERS}) with default num_passes')
+    expect_array(losses[:3], replayed, f'the first losses of deep_fit(X, y, layers), whose defaults are {defaults}', rtol=1e-6)

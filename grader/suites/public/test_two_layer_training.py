@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from grader.checks import Mismatch, expect_array, expect_labels, expect_params, expect_scalar
-from grader.suites.training import expect_accuracy, expect_training
+from grader.checks import Mismatch, expect_array, expect_labels, expect_params, expect_same, expect_scalar
+from grader.contract import DEFAULTS
+from grader.suites.training import expect_accuracy, expect_losses, expect_training, momentum_replay
 from grader.tasks import TASKS
 
 from .cases import expected, network
@@ -104,6 +105,7 @@ def test_momentum_step(student):
 
 
 @pytest.mark.points(2, 'fit_model')
+@pytest.mark.training
 def test_fit_model_follows_the_update_rule(student):
     """fit_model: the first passes follow the momentum update from your own init_params"""
     n = network()
@@ -118,8 +120,33 @@ def test_fit_model_follows_the_update_rule(student):
     expect_training(got, params0, own_loss_and_grads, fit, 'fit_model(X, y, 4, ...)')
 
 
-@pytest.mark.points(2, 'fit_model', 'predict')
+@pytest.mark.points(1, 'fit_model', 'predict')
+@pytest.mark.training
 def test_fit_model_learns_moons(student):
     """fit_model learns make_moons: held-out accuracy of 3 tanh units"""
     expect_accuracy(TASKS[0], student, seed=0, threshold=MOONS_THRESHOLD,
                     reference_note='the reference reaches 0.973')
+
+
+
+@pytest.mark.points(1, 'init_params', 'feedforward', 'calculate_loss', 'backprop', 'predict', 'fit_model')
+@pytest.mark.training
+def test_defaults_are_the_contracts(student):
+    """leaving out a hyper-parameter means the contract's default"""
+    n = network()
+    X, y, params = n['X'], n['y'], n['params']
+    two = student.two_layer
+    expect_same(two.init_params(2, 4, 3), two.init_params(2, 4, 3, **DEFAULTS['init_params']), 'init_params(2, 4, 3)')
+    for name, call in (('feedforward', lambda **kw: two.feedforward(X, params, **kw)),
+                       ('calculate_loss', lambda **kw: two.calculate_loss(X, y, params, **kw)),
+                       ('backprop', lambda **kw: two.backprop(X, y, params, **kw)),
+                       ('predict', lambda **kw: two.predict(X, params, **kw))):
+        expect_same(call(), call(**DEFAULTS[name]), f'{name} without its hyper-parameters')
+    defaults = DEFAULTS['fit_model']
+    _, losses = two.fit_model(X, y, 3)
+    start = two.init_params(2, 3, 3, seed=defaults['seed'])
+    _, replayed = momentum_replay(start, lambda p: (two.calculate_loss(X, y, p, defaults['actFun_type'], defaults['reg_lambda']),
+                                                    two.backprop(X, y, p, defaults['actFun_type'], defaults['reg_lambda'])),
+                                  defaults['epsilon'], defaults['momentum'], 3)
+    losses = expect_losses(losses, defaults['num_passes'], 'fit_model(X, y, 3) with default num_passes')
+    expect_array(losses[:3], replayed, f'the first losses of fit_model(X, y, 3), whose defaults are {defaults}', rtol=1e-6)

@@ -1,0 +1,120 @@
+"""The worker: the process that imports a submission and runs its functions.
+
+Started by the grader as `python -I worker.py PACKAGE_DIR MEMORY_BYTES CPU_SECONDS
+FILE_BYTES PROCESSES`; reads requests on stdin and answers on the stdout it was started
+with. Student code never sees that channel as its stdout: print() goes to a capped
+buffer that is returned with each answer, and file descriptors 1 and 2 point to
+/dev/null. This file, runner.py and codec.py are all of the grader the worker can see.
+
+Requests:  {'op': 'import', 'module': m} and
+           {'op': 'call', 'module': m, 'function': f, 'args': [...], 'kwargs': {...}}
+Answers:   {'ok': True, 'value': v, 'output': text} or
+           {'ok': False, 'outcome': o, 'message': text, 'exception_types': [...], 'output': text}
+"""
+
+import importlib.util
+import io
+import os
+import resource
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUTPUT_CAP = 4096
+
+
+def _load(name):
+    """Load a sibling file under a private name, so a student module of the same name
+    (codec.py, runner.py) neither shadows it nor is shadowed by it."""
+    spec = importlib.util.spec_from_file_location(f'_grader_{name}', os.path.join(HERE, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+codec = _load('codec')
+runner = _load('runner')
+
+
+class CappedOutput(io.TextIOBase):
+    """A text stream that keeps the first OUTPUT_CAP characters and counts the rest."""
+
+    def __init__(self):
+        self.kept, self.dropped = [], 0
+        self.size = 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        room = OUTPUT_CAP - self.size
+        if room > 0:
+            self.kept.append(text[:room])
+            self.size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def take(self):
+        """The captured text so far, with a note of what was dropped; then start afresh."""
+        text = ''.join(self.kept)
+        if self.dropped:
+            text += f'\n[... {self.dropped} more characters of output dropped]'
+        self.kept, self.dropped, self.size = [], 0, 0
+        return text
+
+
+def limit(memory, cpu, file_size, processes):
+    """Hard resource limits for this process and everything it starts."""
+    for kind, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CPU, cpu),
+                        (resource.RLIMIT_FSIZE, file_size), (resource.RLIMIT_NPROC, processes),
+                        (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(kind, (value, value))
+
+
+def answer(request, run, output):
+    """Carry out one request; the answer as plain data."""
+    try:
+        if request['op'] == 'import':
+            run.module(request['module'])
+            value = None
+        else:
+            value = run.call(request['module'], request['function'], request['args'], request['kwargs'])
+    except runner.Failure as failure:
+        return {'ok': False, 'outcome': failure.outcome, 'message': failure.message,
+                'exception_types': failure.exception_types, 'output': output.take()}
+    except MemoryError:
+        return {'ok': False, 'outcome': 'memory', 'message': 'your code ran out of memory',
+                'exception_types': ['MemoryError'], 'output': output.take()}
+    except SystemExit as stop:
+        return {'ok': False, 'outcome': 'crash', 'output': output.take(), 'exception_types': ['SystemExit'],
+                'message': f'your code called sys.exit({stop.code!r}), which ends the Python process'}
+    return {'ok': True, 'value': value, 'output': output.take()}
+
+
+def main(argv):
+    package_dir, memory, cpu, file_size, processes = argv[1], *map(int, argv[2:6])
+    channel_in = os.fdopen(os.dup(0), 'rb', buffering=0)
+    channel_out = os.fdopen(os.dup(1), 'wb', buffering=0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    output = CappedOutput()
+    sys.stdout = sys.stderr = output
+    sys.stdin = io.StringIO()
+    limit(memory, cpu, file_size, processes)
+    run = runner.Runner(package_dir)
+    while True:
+        request = codec.read_message(channel_in)
+        if request is None:
+            return
+        response = answer(request, run, output)
+        try:
+            message = codec.encode(response)
+        except codec.CodecError as error:
+            message = codec.encode({'ok': False, 'outcome': 'unsupported_type', 'exception_types': [],
+                                    'message': f'{request.get("function")} returned an unsupported type: {error}',
+                                    'output': response['output']})
+        channel_out.write(message)
+
+
+if __name__ == '__main__':
+    main(sys.argv)

@@ -1,0 +1,114 @@
+"""Mutation testing of the grader: small AST mutations of the reference, graded.
+
+A mutant is killed when it scores below 100 with the all-suite. A surviving mutant is
+either listed in EQUIVALENT, with the reason it cannot change any result, or is a hole
+in the tests.
+
+Usage: python -m tools.mutate [--jobs 2] [--only MODULE]
+"""
+
+import argparse
+import ast
+import copy
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tools.stubgen import GRADED_MODULES
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 180
+
+SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
+         ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq,
+         ast.NotEq: ast.Eq}
+
+# Mutants that no input can tell apart from the reference, and why.
+EQUIVALENT = {
+    'activations.py:L50: GtE -> Gt': "sigmoid's np.where(x >= 0, ...): at x = 0 both branches give 1 / (1 + 1)",
+    'two_layer.py:L161: 0.0 -> 1.0': 'the reg_lambda default of loss_and_grads, a helper outside the contract '
+                                     'whose every caller passes reg_lambda',
+    'deep.py:L82: 0.0 -> 1.0': 'the reg_lambda default of deep_loss_and_grads, a helper outside the contract '
+                               'whose every caller passes reg_lambda',
+}
+
+
+def mutants(source):
+    """(description, mutated source) for every mutation of a module's code.
+
+    Docstrings are left alone; every binary operator, comparison, numeric constant,
+    boolean constant and unary minus is changed once.
+    """
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef)) and node.body
+                  and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    for index, node in enumerate(ast.walk(tree)):
+        for description, change in _changes(node, docstrings):
+            mutated = copy.deepcopy(tree)
+            target = list(ast.walk(mutated))[index]
+            change(target)
+            yield f'L{node.lineno}: {description}', ast.unparse(mutated)
+
+
+def _changes(node, docstrings):
+    if isinstance(node, ast.BinOp) and type(node.op) in SWAPS:
+        new = SWAPS[type(node.op)]
+        yield f'{type(node.op).__name__} -> {new.__name__}', lambda n: setattr(n, 'op', new())
+    if isinstance(node, ast.Compare) and type(node.ops[0]) in SWAPS:
+        new = SWAPS[type(node.ops[0])]
+        yield f'{type(node.ops[0]).__name__} -> {new.__name__}', lambda n: n.ops.__setitem__(0, new())
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        yield 'drop unary minus', lambda n: setattr(n, 'op', ast.UAdd())
+    if isinstance(node, ast.Constant) and id(node) not in docstrings:
+        if isinstance(node.value, bool):
+            yield f'{node.value} -> {not node.value}', lambda n: setattr(n, 'value', not n.value)
+        elif isinstance(node.value, (int, float)):
+            new = node.value + 1 if node.value in (0, 0.0) else node.value * 2
+            yield f'{node.value!r} -> {new!r}', lambda n, new=new: setattr(n, 'value', new)
+
+
+def grade_mutant(module, description, source, workdir):
+    """Score of the reference with one module replaced by a mutant; None on a timeout."""
+    folder = Path(tempfile.mkdtemp(dir=workdir))
+    for name in GRADED_MODULES:
+        shutil.copy(ROOT / 'solution' / name, folder / name)
+    (folder / module).write_text(source)
+    out = folder / 'results.json'
+    try:
+        subprocess.run([sys.executable, '-m', 'grader', 'grade', str(folder), '--suite', 'all',
+                        '--out', str(out), '--quiet'], cwd=ROOT, capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(out.read_text())['score'] if out.exists() else None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--jobs', type=int, default=2)
+    parser.add_argument('--only', choices=GRADED_MODULES)
+    args = parser.parse_args(argv)
+    modules = [args.only] if args.only else GRADED_MODULES
+    jobs = [(module, description, source) for module in modules
+            for description, source in mutants((ROOT / 'solution' / module).read_text())]
+    with tempfile.TemporaryDirectory() as workdir, ThreadPoolExecutor(args.jobs) as pool:
+        scores = list(pool.map(lambda job: grade_mutant(*job, workdir), jobs))
+    survivors = [f'{m}:{d}' for (m, d, _), s in zip(jobs, scores) if s == 100]
+    equivalent = [key for key in survivors if key in EQUIVALENT]
+    holes = [key for key in survivors if key not in EQUIVALENT]
+    killed = len(jobs) - len(survivors)
+    print(f'{len(jobs)} mutants: {killed} killed, {len(equivalent)} equivalent, {len(holes)} surviving')
+    print(f'mutation score (killed / non-equivalent): {killed / (len(jobs) - len(equivalent)):.1%}')
+    for key in equivalent:
+        print(f'  equivalent {key}: {EQUIVALENT[key]}')
+    for key in holes:
+        print(f'  SURVIVED   {key}')
+    return 1 if holes else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
