@@ -72,9 +72,10 @@ def grade(source, suite='public', seed=None, hidden_visibility='after_published'
     paths = suite_paths(suite)
     sandbox = sandbox if sandbox == 'inprocess' else choose_sandbox(sandbox)
     with tempfile.TemporaryDirectory(prefix='grader-') as workdir:
+        notes = ()
         try:
             submission = prepare(source, workdir)
-            sha256 = submission.sha256
+            sha256, notes = submission.sha256, submission.notes
             backend = (InProcessBackend(submission.root) if sandbox == 'inprocess'
                        else WorkerBackend(submission.root, limits, sandbox))
         except SubmissionError as error:
@@ -85,7 +86,7 @@ def grade(source, suite='public', seed=None, hidden_visibility='after_published'
             report = run_pytest(paths, GradingPlugin(Student(backend), seed, hidden_visibility))
         finally:
             backend.close()
-    return results.build(report, {
+    return results.build(report, notes, {
         'sha256': sha256, 'seed': seed, 'suite': suite, 'grader_version': __version__,
         'sandbox': sandbox, 'worker_user': getattr(backend, 'runs_as', None),
         'python': platform.python_version(), 'numpy': np.__version__,

@@ -27,3 +27,7 @@ def print_table(results, verbose=True):
     print('-' * WIDTH)
     maximum = sum(test['max_score'] for test in tests)
     print(f'{"Total":<{WIDTH - 12}}{results["score"]:>5g} / {maximum:g}')
+    # The summary's first lines are the score and the parts, printed above; the rest are notes.
+    notes = results['output'].split('\n')[1 + len(part_totals(tests)):]
+    if notes:
+        print('\n'.join(notes))

@@ -21,11 +21,12 @@ OUTCOME_TEXT = {
 }
 
 
-def build(report, extra):
+def build(report, notes, extra):
     """Gradescope results from a pytest-json-report report.
 
     Inputs:
     - report: the dict pytest-json-report made (plugin.report)
+    - notes: what the student should know about how the submission was read
     - extra: run-wide facts for extra_data (seed, sha256, grader version, suite)
 
     Returns:
@@ -36,7 +37,7 @@ def build(report, extra):
     return {
         'score': score,
         'execution_time': round(report.get('duration', 0.0), 3),
-        'output': summary(tests, score),
+        'output': summary(tests, score, notes),
         'tests': tests,
         'extra_data': dict(extra, max_score=sum(test['max_score'] for test in tests)),
     }
@@ -73,8 +74,9 @@ def part_totals(tests):
     return totals
 
 
-def summary(tests, score):
-    """The top-level output: the score, points per part, and problems that stop whole modules."""
+def summary(tests, score, notes=()):
+    """The top-level output: the score, points per part, problems that stop whole modules,
+    and notes on how the submission was read."""
     maximum = sum(test['max_score'] for test in tests)
     lines = [f'Score: {score:g} / {maximum:g}']
     lines += [f'  {part}: {got:g} / {of:g}' for part, got, of in part_totals(tests)]
@@ -83,4 +85,7 @@ def summary(tests, score):
     if broken:
         lines.append('Modules that could not be used (every test that needs them fails):')
         lines += [f'  - {line}' for line in broken]
+    if notes:
+        lines.append('How your submission was read:')
+        lines += [f'  - {note}' for note in notes]
     return '\n'.join(lines)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .contract import MODULES
+from .notebook import NotebookError, definitions
 
 REQUIRED = tuple(f'{module}.py' for module in MODULES)
 JUNK_PARTS = {'__MACOSX', '__pycache__', '.ipynb_checkpoints', '.git'}
@@ -32,19 +33,21 @@ class Submission:
     - sha256: hash of the graded files, the same for the same code
     - missing: contract modules that were not found
     - source: what was handed in
+    - notes: what the student should know about how it was read (skipped notebook cells)
     """
 
     root: Path
     sha256: str
     missing: tuple
     source: Path
+    notes: tuple = ()
 
 
 def prepare(source, workdir):
     """Copy a submission's modules into workdir/assignment.
 
     Inputs:
-    - source: a folder, or a .zip of one (the modules may sit at any depth)
+    - source: a folder, a .zip of one (the modules may sit at any depth), or a .ipynb
     - workdir: an empty folder owned by the grader
 
     Returns:
@@ -61,8 +64,7 @@ def prepare(source, workdir):
     elif source.suffix.lower() == '.zip':
         files = _zip_files(source)
     elif source.suffix.lower() == '.ipynb':
-        raise SubmissionError(f'{source.name}: notebook submissions are not supported yet; '
-                              'hand in the four .py files or a .zip of them')
+        return _prepare_notebook(source, workdir)
     else:
         raise SubmissionError(f'{source.name}: expected a folder, a .zip or a .ipynb')
     base = _module_folder(files)
@@ -88,6 +90,21 @@ def _tree_sha256(root):
         digest.update(path.relative_to(root).as_posix().encode() + b'\0')
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _prepare_notebook(source, workdir):
+    """One module `notebook` with the notebook's definitions; the four contract modules
+    re-export it, since a notebook is one namespace."""
+    try:
+        code, notes = definitions(source)
+    except NotebookError as error:
+        raise SubmissionError(str(error)) from None
+    root = workdir / 'assignment'
+    root.mkdir(parents=True)
+    (root / 'notebook.py').write_text(code)
+    for name in REQUIRED:
+        (root / name).write_text('from .notebook import *  # noqa: F401,F403\n')
+    return Submission(root, _tree_sha256(root), (), source, tuple(notes))
 
 
 def _wanted(path):

@@ -11,6 +11,9 @@ provided helpers) and replaces each marked block, at its indentation, with
 
     raise NotImplementedError(<hint>)
 
+It also builds assignment.ipynb, the notebook form: the handout as markdown, one code
+cell per stub (tools/notebook.py).
+
 Usage: python -m tools.stubgen [--check]
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_DIR = ROOT / 'solution'
 ASSIGNMENT_DIR = ROOT / 'assignment'
+HANDOUT = ROOT / 'assignment' / 'README.md'
 GRADED_MODULES = ('activations.py', 'losses.py', 'two_layer.py', 'deep.py')
 
 BEGIN = re.compile(r'^(?P<indent>\s*)# BEGIN SOLUTION:\s*(?P<hint>\S.*?)\s*$')
@@ -84,8 +88,14 @@ def solution_lines(text, name='<source>'):
 
 
 def generate(solution_dir=SOLUTION_DIR):
-    """The skeleton's graded modules: {file name: source}."""
-    return {name: stub_source((solution_dir / name).read_text(), name) for name in GRADED_MODULES}
+    """The skeleton: {file name: text} for the graded modules and the notebook built from them."""
+    from tools import notebook   # imports the grader's contract; only needed here
+
+    files = {name: stub_source((solution_dir / name).read_text(), name) for name in GRADED_MODULES}
+    modules = {name.removesuffix('.py'): text for name, text in files.items()}
+    handout = HANDOUT.read_text()
+    files['assignment.ipynb'] = notebook.render(notebook.build(modules, handout))
+    return files
 
 
 def main(argv=None):
