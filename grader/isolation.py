@@ -148,16 +148,11 @@ class WorkerBackend:
         self._imported.add(module)
 
     def _request(self, request, timeout):
-        out_of_budget = Failure('timeout', f'the submission used up its whole time budget of '
-                                           f'{self.limits.budget:g} s; this call was not made')
-        if self.spent >= self.limits.budget:
-            raise out_of_budget
-        if timeout > self.limits.budget - self.spent:
-            timeout = self.limits.budget - self.spent
-            out_of_budget = Failure('timeout', f'timed out when the submission used up its whole time '
-                                               f'budget of {self.limits.budget:g} s')
-        else:
-            out_of_budget = None
+        remaining = self.limits.budget - self.spent
+        if remaining <= 0:
+            raise Failure('timeout', f'the submission used up its whole time budget of '
+                                     f'{self.limits.budget:g} s; this call was not made')
+        cut_by_budget, timeout = timeout > remaining, min(timeout, remaining)
         if self._process is None:
             self._start()
         start = time.monotonic()
@@ -169,7 +164,10 @@ class WorkerBackend:
                 self._output.append(str(response['output']))
         except TimeoutError:
             self._stop()
-            raise out_of_budget or Failure('timeout', f'timed out after {timeout:g} s') from None
+            if cut_by_budget:
+                raise Failure('timeout', f'timed out when the submission used up its whole time budget '
+                                         f'of {self.limits.budget:g} s') from None
+            raise Failure('timeout', f'timed out after {timeout:g} s') from None
         except (BrokenPipeError, codec.CodecError, ValueError, OSError):
             response = None
         finally:
@@ -177,7 +175,11 @@ class WorkerBackend:
         if not isinstance(response, dict) or not isinstance(response.get('ok'), bool):
             raise self._died()
         if not response['ok']:
-            raise _failure(response)
+            failure = _failure(response)
+            if failure.outcome == 'memory':
+                failure = Failure('memory', f'{failure.message} (limit {self.limits.memory / GIB:g} GiB)',
+                                  failure.exception_types)
+            raise failure
         return response.get('value')
 
     def _died(self):
