@@ -27,19 +27,19 @@ MODULE_OF = {name: module for module, names in MODULES.items() for name in names
 PART_OF = {name: part for part, _, names in PARTS for name in names}
 
 # Hyper-parameters the grader may pass by keyword, and the defaults the contract gives them.
-_TWO_LAYER_TRAINING = {'actFun_type': 'tanh', 'reg_lambda': 0.0}
+_LOSS_DEFAULTS = {'actFun_type': 'tanh', 'reg_lambda': 0.0}
 DEFAULTS = {
     'init_params': {'seed': 0},
     'feedforward': {'actFun_type': 'tanh'},
-    'calculate_loss': _TWO_LAYER_TRAINING,
-    'backprop': _TWO_LAYER_TRAINING,
+    'calculate_loss': _LOSS_DEFAULTS,
+    'backprop': _LOSS_DEFAULTS,
     'predict': {'actFun_type': 'tanh'},
     'fit_model': {'actFun_type': 'tanh', 'epsilon': 0.01, 'num_passes': 20000, 'reg_lambda': 0.01,
                   'momentum': 0.0, 'seed': 0},
     'init_deep': {'seed': 0},
     'deep_feedforward': {'actFun_type': 'tanh'},
-    'deep_loss': _TWO_LAYER_TRAINING,
-    'deep_backprop': _TWO_LAYER_TRAINING,
+    'deep_loss': _LOSS_DEFAULTS,
+    'deep_backprop': _LOSS_DEFAULTS,
     'deep_predict': {'actFun_type': 'tanh'},
     'deep_fit': {'actFun_type': 'tanh', 'epsilon': 0.01, 'num_passes': 5000, 'reg_lambda': 0.01,
                  'momentum': 0.9, 'seed': 0},
