@@ -1,4 +1,8 @@
-"""Command line: python -m grader grade SUBMISSION [--suite public|all] [--out FILE]
+"""Command line:
+
+    python -m grader grade SUBMISSION [--suite public|all] [--out FILE]
+    python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--shard K/N] [--suite all]
+    python -m grader merge OUT_DIR... --out DIR
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error;
 3 when the harness itself failed.
@@ -8,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import batch, gradebook
 from .grading import HarnessError, grade, write_json_atomically
 from .isolation import GIB, Limits
 from .report import print_table
@@ -34,7 +39,24 @@ def main(argv=None):
     one.add_argument('--budget', type=float, default=defaults.budget,
                      help='seconds for all calls to one submission together')
     one.add_argument('--memory', type=float, default=defaults.memory / GIB, help='GiB of memory for the worker')
+
+    many = commands.add_parser('batch', help='grade every submission of a folder')
+    many.add_argument('submissions', type=Path, help='a folder of folders, .zip and .ipynb files')
+    many.add_argument('--out', type=Path, required=True, help='folder for <id>.json and the gradebook')
+    many.add_argument('--jobs', type=int, help='submissions graded at once (default: the CPU count)')
+    many.add_argument('--shard', type=_shard, default=(1, 1), help='K/N: grade the K-th of N shards')
+    many.add_argument('--suite', choices=('public', 'all'), default='all')
+    many.add_argument('--sandbox', choices=('auto', 'bwrap', 'none'), default='auto')
+
+    together = commands.add_parser('merge', help='build one gradebook from shard outputs')
+    together.add_argument('shards', type=Path, nargs='+', help='the --out folders of the shards')
+    together.add_argument('--out', type=Path, required=True)
+
     args = parser.parse_args(argv)
+    if args.command == 'batch':
+        return _batch(parser, args)
+    if args.command == 'merge':
+        return _merge(parser, args)
     limits = Limits(call_timeout=args.timeout, budget=args.budget, memory=int(args.memory * GIB))
 
     if not args.submission.exists():
@@ -49,4 +71,40 @@ def main(argv=None):
     write_json_atomically(results, args.out)
     print_table(results, verbose=not args.quiet)
     print(f'Results written to {args.out}')
+    return 0
+
+
+def _shard(text):
+    try:
+        k, n = map(int, text.split('/'))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r}: expected K/N, e.g. 2/4') from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f'{text!r}: K must be between 1 and N')
+    return k, n
+
+
+def _batch(parser, args):
+    if not args.submissions.is_dir():
+        parser.error(f'{args.submissions} is not a folder')
+    try:
+        graded, skipped = batch.run(args.submissions, args.out, args.jobs, args.shard, args.suite, args.sandbox)
+    except ValueError as error:
+        parser.error(str(error))
+    collected = gradebook.collect([args.out])
+    gradebook.write(collected, args.out)
+    print(f'graded {len(graded)}, kept {len(skipped)} up-to-date results; '
+          f'gradebook of {len(collected)} in {args.out}')
+    return 0
+
+
+def _merge(parser, args):
+    missing = [str(folder) for folder in args.shards if not folder.is_dir()]
+    if missing:
+        parser.error(f'not folders: {", ".join(missing)}')
+    try:
+        collected = gradebook.merge(args.shards, args.out)
+    except ValueError as error:
+        parser.error(str(error))
+    print(f'gradebook of {len(collected)} submissions in {args.out}')
     return 0

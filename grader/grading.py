@@ -72,13 +72,14 @@ def grade(source, suite='public', seed=None, hidden_visibility='after_published'
     paths = suite_paths(suite)
     sandbox = sandbox if sandbox == 'inprocess' else choose_sandbox(sandbox)
     with tempfile.TemporaryDirectory(prefix='grader-') as workdir:
-        notes = ()
+        notes, read_error = (), None
         try:
             submission = prepare(source, workdir)
             sha256, notes = submission.sha256, submission.notes
             backend = (InProcessBackend(submission.root) if sandbox == 'inprocess'
                        else WorkerBackend(submission.root, limits, sandbox))
         except SubmissionError as error:
+            read_error = str(error)
             backend, sha256 = UnavailableBackend(f'the submission could not be read: {error}'), _file_sha256(source)
         if seed is None:
             seed = int(sha256[:8], 16)
@@ -88,7 +89,7 @@ def grade(source, suite='public', seed=None, hidden_visibility='after_published'
             backend.close()
     return results.build(report, notes, {
         'sha256': sha256, 'seed': seed, 'suite': suite, 'grader_version': __version__,
-        'sandbox': sandbox, 'worker_user': getattr(backend, 'runs_as', None),
+        'read_error': read_error, 'sandbox': sandbox, 'worker_user': getattr(backend, 'runs_as', None),
         'python': platform.python_version(), 'numpy': np.__version__,
     })
 
@@ -109,6 +110,16 @@ def run_pytest(paths, plugin):
         raise HarnessError(f'the test suites did not run (pytest exit code {int(code)}):\n'
                            f'{terminal.getvalue()[-4000:]}')
     return json_report.report
+
+
+def submission_sha256(source):
+    """The sha256 a grading of `source` records: of its graded files, or of the file itself
+    when it cannot be read as a submission."""
+    with tempfile.TemporaryDirectory(prefix='grader-hash-') as workdir:
+        try:
+            return prepare(source, workdir).sha256
+        except SubmissionError:
+            return _file_sha256(source)
 
 
 def _file_sha256(path):
