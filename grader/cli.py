@@ -3,16 +3,18 @@
     python -m grader grade SUBMISSION [--suite public|all] [--out FILE]
     python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--shard K/N] [--suite all]
     python -m grader merge OUT_DIR... --out DIR
+    python -m grader classroom RESULTS_JSON
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error;
 3 when the harness itself failed.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from . import batch, gradebook
+from . import batch, classroom, gradebook
 from .grading import HarnessError, grade, write_json_atomically
 from .isolation import GIB, Limits
 from .report import print_table
@@ -52,7 +54,13 @@ def main(argv=None):
     together.add_argument('shards', type=Path, nargs='+', help='the --out folders of the shards')
     together.add_argument('--out', type=Path, required=True)
 
+    report = commands.add_parser('classroom', help="print results as GitHub Classroom's reporter reads them")
+    report.add_argument('results', type=Path, help='a results JSON written by grade')
+
     args = parser.parse_args(argv)
+    if args.command == 'classroom':
+        print(f'result={classroom.reporter_payload(json.loads(args.results.read_text()))}')
+        return 0
     if args.command == 'batch':
         return _batch(parser, args)
     if args.command == 'merge':

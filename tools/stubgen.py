@@ -87,6 +87,22 @@ def solution_lines(text, name='<source>'):
             for line in item[2]]
 
 
+def secret_lines(solution_dir=SOLUTION_DIR):
+    """Stripped lines that only solution blocks hold: none may appear in student material.
+
+    Lines that also stand outside the blocks, and short ones that any code may hold
+    (`return {`, a closing bracket), give nothing away and are left out.
+    """
+    inside, outside = set(), set()
+    for path in solution_dir.glob('*.py'):
+        for item in split_blocks(path.read_text(), path.name):
+            if isinstance(item, str):
+                outside.add(item.strip())
+            else:
+                inside.update(line.strip() for line in item[2])
+    return {line for line in inside - outside if len(line.replace(' ', '')) >= 12}
+
+
 def generate(solution_dir=SOLUTION_DIR):
     """The skeleton: {file name: text} for the graded modules and the notebook built from them."""
     from tools import notebook   # imports the grader's contract; only needed here

