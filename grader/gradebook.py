@@ -130,8 +130,8 @@ def figure(facts, percents):
     top, bottom = fig.subplots(2, 1, height_ratios=[3.5, 0.16 * max(len(rates), 1)])
     top.hist(percents, bins=range(0, 105, 5), color='tab:blue', edgecolor='white')
     top.set(xlabel='score (% of the maximum)', ylabel='submissions', xlim=(0, 100),
-            title=f"Scores of {facts['graded']} graded submissions (mean {facts['mean']}, "
-                  f"median {facts['median']})")
+            title=f"Scores of {facts['graded']} graded submissions (mean {facts['mean'] or 0:.1f}, "
+                  f"median {facts['median'] or 0:g})")
     colours = {part: f'C{index}' for index, part in enumerate(PART_NAMES)}
     parts = [next((p for p in PART_NAMES if name.startswith(p)), None) for name, _ in rates]
     bottom.barh(range(len(rates)), [rate for _, rate in rates], color=[colours.get(p, 'grey') for p in parts])
