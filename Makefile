@@ -15,7 +15,7 @@ export MALLOC_TOP_PAD_ = 67108864
 SUBMISSION ?= assignment
 SUITE ?= public
 
-.PHONY: install grade test plots assignment mutation release clean
+.PHONY: install grade test plots assignment mutation release bench clean
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ assignment: $(STAMP)
 # Grade small AST mutations of the reference; see README for the last score.
 mutation: $(STAMP)
 	$(PY) -m tools.mutate --jobs $$(nproc)
+
+# Latency, isolation overhead, batch throughput, training against scikit-learn; see README.
+bench: $(STAMP)
+	$(PY) -m bench.run
 
 # dist/student/, dist/student.zip (for students) and dist/autograder.zip (for Gradescope).
 release: $(STAMP)

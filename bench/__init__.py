@@ -1,0 +1,1 @@
+"""Benchmarks of the harness: python -m bench.run."""

@@ -1,0 +1,82 @@
+"""The reference's training loop against scikit-learn's MLPClassifier, and against the
+machine's float64 matmul. Run by bench/run.py in a process of its own; prints JSON.
+
+Usage: python bench/training.py REPEATS PASSES_SCALE
+"""
+
+import json
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from grader.tasks import TASKS
+from solution import two_layer
+
+
+def timed(function, repeats):
+    """(median seconds, last result) of repeated calls."""
+    return interleaved([function], repeats)[0]
+
+
+def interleaved(functions, repeats):
+    """[(median seconds, last result)] of each function, run in turns so that any drift of
+    the machine's speed affects them alike."""
+    times, results = [[] for _ in functions], [None] * len(functions)
+    for _ in range(repeats):
+        for index, function in enumerate(functions):
+            start = time.perf_counter()
+            results[index] = function()
+            times[index].append(time.perf_counter() - start)
+    return [(statistics.median(t), r) for t, r in zip(times, results)]
+
+
+def matmul_gflops(n=1536, repeats=3):
+    """This machine's float64 matrix-product rate: the physical limit of the training loop."""
+    a, b = np.random.default_rng(0).standard_normal((2, n, n))
+    seconds, _ = timed(lambda: a @ b, repeats)
+    return 2 * n ** 3 / seconds / 1e9
+
+
+def flops_per_pass(n, d, h, c):
+    """Matrix-product flops of one forward and backward pass of the two-layer network."""
+    return 2 * n * d * h + 2 * n * h * c + 2 * n * h * c + 2 * n * d * h + 2 * n * h * c
+
+
+def compare(task, repeats, scale, peak):
+    X_train, X_test, y_train, y_test = task.dataset(0)
+    kw = dict(task.fit_kwargs, num_passes=max(1, int(task.fit_kwargs['num_passes'] * scale)))
+    hidden, n = task.layers[0], len(X_train)
+    # The same problem for scikit-learn: full batch, plain momentum, L2 of lambda/2 * sum(W**2)
+    # (scikit-learn divides alpha by the batch size), no early stopping, no shuffling.
+    model = MLPClassifier(hidden_layer_sizes=(hidden,), activation=kw['actFun_type'], solver='sgd',
+                          batch_size=n, learning_rate='constant', learning_rate_init=kw['epsilon'],
+                          momentum=kw['momentum'], nesterovs_momentum=False, alpha=kw['reg_lambda'] * n,
+                          max_iter=kw['num_passes'], tol=0.0, n_iter_no_change=kw['num_passes'] + 1,
+                          shuffle=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', ConvergenceWarning)
+        (ours_s, (params, _)), (sklearn_s, fitted) = interleaved(
+            [lambda: two_layer.fit_model(X_train, y_train, hidden, seed=0, **kw),
+             lambda: model.fit(X_train, y_train)], repeats)
+    ours_accuracy = float(np.mean(two_layer.predict(X_test, params, kw['actFun_type']) == y_test))
+    flops = flops_per_pass(n, X_train.shape[1], hidden, int(y_train.max()) + 1) * kw['num_passes']
+    return {'passes': kw['num_passes'], 'ours_s': round(ours_s, 3), 'sklearn_s': round(sklearn_s, 3),
+            'time_ratio': round(ours_s / sklearn_s, 2), 'ours_accuracy': round(ours_accuracy, 3),
+            'sklearn_accuracy': round(float(fitted.score(X_test, y_test)), 3),
+            'gflops': round(flops / ours_s / 1e9, 2), 'of_peak': round(flops / ours_s / 1e9 / peak, 3)}
+
+
+def main():
+    repeats, scale = int(sys.argv[1]), float(sys.argv[2])
+    peak = matmul_gflops()
+    tasks = {task.name: compare(task, repeats, scale, peak) for task in TASKS if task.name in ('moons', 'digits')}
+    print(json.dumps({'matmul_gflops': round(peak, 1), 'tasks': tasks}))
+
+
+if __name__ == '__main__':
+    main()
