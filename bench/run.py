@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.isolation import descendants
+
 ROOT = Path(__file__).resolve().parent.parent
 GIB = 2 ** 30
 # One BLAS thread, as in the grader's worker, for the trusted side and both trainers.
@@ -42,7 +44,7 @@ class TreeSampler(threading.Thread):
     def run(self):
         ticks = os.sysconf('SC_CLK_TCK')
         while not self.done:
-            tree = [self.pid, *_descendants(self.pid)]
+            tree = [self.pid, *descendants(self.pid)]
             self.peak = max(self.peak, sum(_rss(p) for p in tree))
             for pid in tree:
                 used = _cpu_ticks(pid)
@@ -64,23 +66,6 @@ def _cpu_ticks(pid):
         return int(fields[11]) + int(fields[12])   # utime + stime of the process itself
     except (OSError, IndexError, ValueError):
         return None
-
-
-def _descendants(root):
-    children = {}
-    for entry in Path('/proc').iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / 'stat').read_text().rsplit(')', 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, stack = [], [root]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
 
 
 def measure(command):

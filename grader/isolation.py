@@ -339,8 +339,8 @@ def _kill_descendants(spare=()):
     for _ in range(50):
         spared = set(spare)
         for pid in spare:
-            spared.update(_descendants(pid))
-        victims = [pid for pid in _descendants(os.getpid()) if pid not in spared]
+            spared.update(descendants(pid))
+        victims = [pid for pid in descendants(os.getpid()) if pid not in spared]
         if not victims:
             return
         for pid in victims:
@@ -356,7 +356,8 @@ def _kill_descendants(spare=()):
         time.sleep(0.01)
 
 
-def _descendants(root):
+def descendants(root):
+    """The pids of every live process descended from `root`, read from /proc."""
     children = {}
     for entry in Path('/proc').iterdir():
         if entry.name.isdigit():
