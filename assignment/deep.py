@@ -71,7 +71,6 @@ def deep_loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     - grads: dict with the keys and shapes of params
     """
     raise NotImplementedError("forward keeping every layer's input a and pre-activation z; backward from gradCE, layer by layer")
-    return loss, grads
 
 
 def deep_backprop(X, y, params, actFun_type='tanh', reg_lambda=0.0):

@@ -144,7 +144,6 @@ def loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
       of the loss with respect to each parameter
     """
     raise NotImplementedError('forward (keep z1 = X W1 + b1 and a1 = actFun(z1)), then backward with gradCE, diff_actFun and lambda W')
-    return loss, grads
 
 
 def backprop(X, y, params, actFun_type='tanh', reg_lambda=0.0):

@@ -13,7 +13,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import tempfile
 import traceback
 from pathlib import Path
 

@@ -17,7 +17,8 @@ PACKAGE = 'assignment'
 class Failure(Exception):
     """A call that did not return a value.
 
-    - outcome: one of OUTCOMES
+    - outcome: 'not_implemented', 'error', 'missing', 'import_error', 'unsupported_type',
+      'timeout', 'crash' or 'memory' (results.OUTCOME_TEXT says each in words)
     - message: what went wrong, for the student
     - exception_types: for an exception of the student's code, the names of its class
       and base classes (['ValueError', 'Exception', 'BaseException']), else []
@@ -30,8 +31,6 @@ class Failure(Exception):
         self.exception_types = list(exception_types)
 
 
-OUTCOMES = ('not_implemented', 'error', 'missing', 'import_error', 'unsupported_type',
-            'timeout', 'crash', 'memory')
 
 
 class Runner:

@@ -31,14 +31,12 @@ class Submission:
 
     - root: folder holding activations.py, losses.py, ... (some may be missing)
     - sha256: hash of the graded files, the same for the same code
-    - missing: contract modules that were not found
     - source: what was handed in
     - notes: what the student should know about how it was read (skipped notebook cells)
     """
 
     root: Path
     sha256: str
-    missing: tuple
     source: Path
     notes: tuple = ()
 
@@ -81,8 +79,7 @@ def prepare(source, workdir):
             target = root / path.relative_to(base)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(read())
-    missing = tuple(name for name in REQUIRED if not (root / name).exists())
-    return Submission(root, _tree_sha256(root), missing, source)
+    return Submission(root, _tree_sha256(root), source)
 
 
 def _tree_sha256(root):
@@ -107,7 +104,7 @@ def _prepare_notebook(source, workdir):
     (root / 'notebook.py').write_text(code)
     for name in REQUIRED:
         (root / name).write_text('from .notebook import *  # noqa: F401,F403\n')
-    return Submission(root, _tree_sha256(root), (), source, tuple(notes))
+    return Submission(root, _tree_sha256(root), source, tuple(notes))
 
 
 def _single_upload(folder):

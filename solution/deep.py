@@ -111,8 +111,8 @@ def deep_loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
         if l > 1:
             dz = (dz @ W.T) * diff_actFun(pre_acts[l - 2], actFun_type)
             a = inputs[l - 2]
-    # END SOLUTION
     return loss, grads
+    # END SOLUTION
 
 
 def deep_backprop(X, y, params, actFun_type='tanh', reg_lambda=0.0):

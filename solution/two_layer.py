@@ -187,8 +187,8 @@ def loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
         'W2': a1.T @ do + reg_lambda * W2,
         'b2': np.sum(do, axis=0, keepdims=True),
     }
-    # END SOLUTION
     return loss, grads
+    # END SOLUTION
 
 
 def backprop(X, y, params, actFun_type='tanh', reg_lambda=0.0):

@@ -7,7 +7,6 @@ sandbox stops that.
 """
 
 import json
-import os
 import time
 from pathlib import Path
 

@@ -8,12 +8,11 @@ import stat
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from tools import release, stubgen
-from tests.submissions import ROOT, build
+from tests.submissions import ROOT
 
 HIDDEN = ROOT / 'grader' / 'suites' / 'hidden'
 

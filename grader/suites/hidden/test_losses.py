@@ -1,6 +1,5 @@
 """Part 2, hidden: softmax and cross-entropy on random inputs, against the reference."""
 
-import numpy as np
 import pytest
 
 from grader.checks import expect_array, expect_probabilities, expect_gradient, expect_scalar

@@ -1,6 +1,5 @@
 """Part 3, hidden: the hand-derived gradients against centered differences of the reference loss."""
 
-import numpy as np
 import pytest
 
 from grader.checks import expect_array, expect_gradient
