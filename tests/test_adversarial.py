@@ -26,9 +26,9 @@ def bubblewrap_is_installed():
     assert bwrap_available(), 'these tests need bubblewrap: apt-get install bubblewrap'
 
 
-def graded(folder, sandbox, suite='all', limits=FAST):
+def graded(folder, sandbox, suite='all', limits=FAST, seed=None):
     start = time.monotonic()
-    results = grade(folder, suite, sandbox=sandbox, limits=limits)
+    results = grade(folder, suite, seed=seed, sandbox=sandbox, limits=limits)
     results['wall'] = time.monotonic() - start
     return results
 
@@ -216,13 +216,15 @@ def test_a_cheating_submission_gains_nothing_and_harms_nothing(tmp_path):
     decoy = tmp_path / 'decoy'
     decoy.mkdir()
     (decoy / 'results.json').write_text('{"score": 3}')
-    honest = graded(build(tmp_path / 'honest', append=nan_everything()), 'bwrap')
+    # One seed for both: by default it derives from the content, and the hidden tests'
+    # random inputs could then let all-NaN code pass a test in one run and not the other.
+    honest = graded(build(tmp_path / 'honest', append=nan_everything()), 'bwrap', seed=0)
     attack = dict(nan_everything())
     attack['activations.py'] = f'DECOY = {str(decoy)!r}\n' + ATTACK + '\n' + attack['activations.py']
     cheater = build(tmp_path / 'cheater', append=attack)
     (cheater / 'conftest.py').write_text(CONFTEST)
     (cheater / 'pytest.ini').write_text('[pytest]\naddopts = -p no:terminal\n')
-    results = graded(cheater, 'bwrap')
+    results = graded(cheater, 'bwrap', seed=0)
     assert results['score'] == honest['score'] < 30
     assert [t['status'] for t in results['tests']] == [t['status'] for t in honest['tests']]
     assert (decoy / 'results.json').read_text() == '{"score": 3}'

@@ -6,13 +6,18 @@ import pytest
 from grader.grading import grade
 from tests.submissions import build, failed
 
+# The reference's softmax works on the transpose for speed; the softmax bugs are written
+# into the plain form a student would write.
+SOFTMAX = ('    classes = np.ascontiguousarray(x.T)\n    e = np.exp(classes - np.max(classes, axis=0))\n'
+           '    return (e / np.sum(e, axis=0)).T\n')
+
 # (name, file, old, new, broken function, words the feedback must contain)
 BUGS = [
-    ('softmax without the max shift', 'losses.py',
-     'e = np.exp(x - np.max(x, axis=1, keepdims=True))', 'e = np.exp(x)',
+    ('softmax without the max shift', 'losses.py', SOFTMAX,
+     '    e = np.exp(x)\n    return e / np.sum(e, axis=1, keepdims=True)\n',
      'softmax', "subtract each row's max"),
-    ('softmax normalised down the columns', 'losses.py',
-     'return e / np.sum(e, axis=1, keepdims=True)', 'return e / np.sum(e, axis=0, keepdims=True)',
+    ('softmax normalised down the columns', 'losses.py', SOFTMAX,
+     '    e = np.exp(x - np.max(x, axis=1, keepdims=True))\n    return e / np.sum(e, axis=0, keepdims=True)\n',
      'softmax', 'each column sums to 1 instead of each row'),
     ('cross-entropy averaged over N*C', 'losses.py',
      'return float(-np.sum(target[hit] * np.log(prediction[hit])) / target.shape[0])',
@@ -126,3 +131,14 @@ def test_bug_loses_points_with_the_right_diagnosis(tmp_path, name, file, old, ne
     assert blamed, f'no failed test is tagged {function}: {[t["name"] for t in failed(results)]}'
     outputs = '\n---\n'.join(t['output'] for t in blamed)
     assert diagnosis in outputs, outputs
+
+
+@pytest.mark.parametrize('seed', [50, 59])
+def test_a_constant_deep_predict_fails_the_hidden_test_whatever_the_seed(tmp_path, seed):
+    """All-NaN outputs make argmax return class 0 everywhere. With these grading seeds the
+    hidden test's first random net sends every sample to class 0."""
+    constant = ('deep.py', 'return np.argmax(deep_feedforward(X, params, actFun_type), axis=1)',
+                'return np.zeros(len(X), dtype=int)')
+    results = grade(build(tmp_path / 'sub', replace=[constant]), 'all', seed=seed)
+    hidden = [t for t in failed(results) if t['name'].endswith("deep_predict matches the reference's labels")]
+    assert hidden, [t['name'] for t in failed(results)]
