@@ -98,16 +98,18 @@ def deep_loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
         pre_acts.append(z)
         a = actFun(z, actFun_type)
     probs = softmax(a @ params[f'W{L}'] + params[f'b{L}'])
-    target = np.eye(probs.shape[1])[y]
-    penalty = sum(np.sum(params[f'W{l}'] ** 2) for l in range(1, L + 1))
-    loss = averageCE(target, probs) + 0.5 * reg_lambda * float(penalty)
+    rows = np.arange(len(y))           # index each row's true class, as loss_and_grads does
+    penalty = sum((params[f'W{l}'] ** 2).sum() for l in range(1, L + 1))
+    loss = float(-np.log(probs[rows, y]).mean() + 0.5 * reg_lambda * penalty)
 
     grads = {}
-    dz = gradCE(target, probs)         # dLoss/dz of the output layer, (N, C)
+    dz = np.array(probs)               # dLoss/dz of the output layer: gradCE(one_hot(y), probs), (N, C)
+    dz[rows, y] -= 1.0
+    dz /= len(y)
     for l in range(L, 0, -1):
         W = params[f'W{l}']
         grads[f'W{l}'] = a.T @ dz + reg_lambda * W
-        grads[f'b{l}'] = np.sum(dz, axis=0, keepdims=True)
+        grads[f'b{l}'] = dz.sum(axis=0, keepdims=True)
         if l > 1:
             dz = (dz @ W.T) * diff_actFun(pre_acts[l - 2], actFun_type)
             a = inputs[l - 2]

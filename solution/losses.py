@@ -17,8 +17,11 @@ def softmax(x):
     - probabilities, (N, C); every row sums to 1. Finite for logits as large as 1e4.
     """
     # BEGIN SOLUTION: subtract each row's max before exp (softmax is shift-invariant), then normalise rows
-    e = np.exp(x - np.max(x, axis=1, keepdims=True))
-    return e / np.sum(e, axis=1, keepdims=True)
+    # Work on a (C, N) copy, one row per class: numpy reduces across the rows of a
+    # contiguous array several times faster than along N rows of only C numbers each.
+    classes = np.ascontiguousarray(x.T)
+    e = np.exp(classes - np.max(classes, axis=0))
+    return (e / np.sum(e, axis=0)).T
     # END SOLUTION
 
 

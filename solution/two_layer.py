@@ -176,16 +176,20 @@ def loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     z1 = compute(X, W1, b1)
     a1 = actFun(z1, actFun_type)
     probs = softmax(compute(a1, W2, b2))
-    target = np.eye(probs.shape[1])[y]
-    loss = averageCE(target, probs) + 0.5 * reg_lambda * float(np.sum(W1 ** 2) + np.sum(W2 ** 2))
+    # A one-hot target only picks each row's true class: index it instead of building
+    # the (N, C) one-hot matrix every step.
+    rows = np.arange(len(y))
+    loss = float(-np.log(probs[rows, y]).mean() + 0.5 * reg_lambda * ((W1 ** 2).sum() + (W2 ** 2).sum()))
 
-    do = gradCE(target, probs)                          # (N, C)
+    do = np.array(probs)                                # gradCE(one_hot(y), probs), (N, C)
+    do[rows, y] -= 1.0
+    do /= len(y)
     dz1 = (do @ W2.T) * diff_actFun(z1, actFun_type)    # (N, H)
     grads = {
         'W1': X.T @ dz1 + reg_lambda * W1,
-        'b1': np.sum(dz1, axis=0, keepdims=True),
+        'b1': dz1.sum(axis=0, keepdims=True),
         'W2': a1.T @ do + reg_lambda * W2,
-        'b2': np.sum(do, axis=0, keepdims=True),
+        'b2': do.sum(axis=0, keepdims=True),
     }
     return loss, grads
     # END SOLUTION
