@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.isolation import descendants
+from grader.processes import descendants
 
 ROOT = Path(__file__).resolve().parent.parent
 GIB = 2 ** 30

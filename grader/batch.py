@@ -1,7 +1,7 @@
 """Grade a folder of submissions: in parallel, resumable, shardable; then the gradebook.
 
 Every entry of the folder (a folder, a .zip or a .ipynb) is one submission, named by
-its file name without extension. Each gets OUT/<id>.json, written atomically. A re-run
+its file name without extension. Each gets OUT/results/<id>.json, written atomically. A re-run
 skips every submission whose result was made from the same content by the same grader
 version, so a batch that was killed resumes where it stopped. The gradebook and the
 summary are always built from the result files, which is what makes the merge of
@@ -21,24 +21,40 @@ from tqdm import tqdm
 from . import __version__
 from .grading import grade, submission_sha256, write_json_atomically
 from .isolation import Limits
+from .text import clean
+
+MAX_ID = 200
 
 KINDS = ('.zip', '.ipynb')
+RESULTS = 'results'           # OUT/results/<id>.json; the reports sit beside that folder
 
 
 def submissions(folder):
     """{id: path} of the submissions in a folder, sorted by id.
 
-    Raises ValueError when two entries would share an id (alice/ and alice.zip).
+    An id is the entry's name without its extension, or its whole name when two
+    entries would share one (alice/ and alice.zip); names that are not UTF-8 show
+    their bytes as \\xNN. A symbolic link is listed like any entry, and grading it
+    says that it was not followed.
     """
+    entries = [path for path in sorted(Path(folder).iterdir())
+               if not path.name.startswith('.') and (path.is_dir() or path.suffix.lower() in KINDS)]
+    stems = [path.name if path.is_dir() and not path.is_symlink() else path.stem for path in entries]
     found = {}
-    for path in sorted(Path(folder).iterdir()):
-        if path.name.startswith('.') or not (path.is_dir() or path.suffix.lower() in KINDS):
-            continue
-        ident = path.name if path.is_dir() else path.stem
-        if ident in found:
-            raise ValueError(f'{found[ident].name} and {path.name} would both be graded as {ident!r}')
+    for path, stem in zip(entries, stems):
+        ident = clean(stem if stems.count(stem) == 1 else path.name, MAX_ID)
         found[ident] = path
-    return found
+    return dict(sorted(found.items()))
+
+
+def ignored(folder):
+    """The names of a folder's entries that are not submissions (no folder, .zip or .ipynb)."""
+    return sorted(clean(path.name, MAX_ID) for path in Path(folder).iterdir()
+                  if not path.name.startswith('.') and not (path.is_dir() or path.suffix.lower() in KINDS))
+
+
+def result_path(out, ident):
+    return Path(out) / RESULTS / f'{ident}.json'
 
 
 def in_shard(ident, shard):
@@ -48,42 +64,41 @@ def in_shard(ident, shard):
     return int(hashlib.sha256(ident.encode()).hexdigest(), 16) % n == k - 1
 
 
-def up_to_date(result_path, sha256, suite):
+def up_to_date(path, sha256, suite):
     """Whether a result exists for this content, suite and grader version (and is no harness error)."""
     try:
-        extra = json.loads(result_path.read_text())['extra_data']
+        extra = json.loads(path.read_text())['extra_data']
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return (extra.get('sha256') == sha256 and extra.get('suite') == suite
             and extra.get('grader_version') == __version__ and extra.get('outcome') != 'harness_error')
 
 
-def grade_one(ident, path, out, suite, sandbox, limits):
-    """Grade one submission into out/<id>.json; never raises. Runs in a pool process."""
-    target = out / f'{ident}.json'
+def grade_one(ident, path, out, suite, sandbox, limits, hidden_visibility):
+    """Grade one submission into OUT/results/<id>.json; never raises. Runs in a pool process."""
     try:
-        results = grade(path, suite, sandbox=sandbox, limits=limits)
+        results = grade(path, suite, sandbox=sandbox, limits=limits, hidden_visibility=hidden_visibility)
         results['extra_data'].update(submission_id=ident, outcome='graded')
     except Exception as error:  # noqa: BLE001 - one broken submission must not stop a batch
         results = {'score': 0, 'execution_time': 0, 'tests': [],
-                   'output': f'The grader failed on this submission and could not score it: {error}',
+                   'output': f'The grader failed on this submission and could not score it: {clean(error, 2000)}',
                    'extra_data': {'submission_id': ident, 'outcome': 'harness_error', 'suite': suite,
                                   'grader_version': __version__, 'sha256': None, 'max_score': 0,
-                                  'error': traceback.format_exc(limit=3)[-2000:]}}
-    write_json_atomically(results, target)
+                                  'error': clean(traceback.format_exc(limit=3)[-2000:], 2000)}}
+    write_json_atomically(results, result_path(out, ident))
     return ident, results['extra_data']['outcome']
 
 
-def run(folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto', limits=Limits(), progress=True):
+def run(folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto', limits=Limits(),
+        hidden_visibility='after_published', progress=True):
     """Grade every submission of `folder` in `shard` that has no up-to-date result in `out`.
 
     Returns:
     - (graded, skipped): the ids graded now and the ids whose results were kept
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    (Path(out) / RESULTS).mkdir(parents=True, exist_ok=True)
     mine = {i: p for i, p in submissions(folder).items() if in_shard(i, shard)}
-    todo = {i: p for i, p in mine.items() if not up_to_date(out / f'{i}.json', submission_sha256(p), suite)}
+    todo = {i: p for i, p in mine.items() if not up_to_date(result_path(out, i), submission_sha256(p), suite)}
     jobs = jobs or os.cpu_count() or 1
     # A fresh process per submission, so nothing of one grading can touch the next; forked
     # from a server that has imported the grader already, so that each starts at once.
@@ -91,7 +106,8 @@ def run(folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto', limit
     context.set_forkserver_preload(['grader.grading'])
     pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1)
     with pool, tqdm(total=len(todo), unit='submission', disable=not progress, smoothing=0.1) as bar:
-        futures = [pool.submit(grade_one, i, p, out, suite, sandbox, limits) for i, p in todo.items()]
+        futures = [pool.submit(grade_one, i, p, Path(out), suite, sandbox, limits, hidden_visibility)
+                   for i, p in todo.items()]
         for future in concurrent.futures.as_completed(futures):
             bar.update()
             bar.set_postfix_str(future.result()[0], refresh=False)

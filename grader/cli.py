@@ -17,7 +17,7 @@ from pathlib import Path
 from . import batch, classroom, gradebook
 from .grading import HarnessError, grade, write_json_atomically
 from .isolation import GIB, Limits
-from .report import print_table
+from .report import Progress, print_table
 
 VISIBILITIES = ('hidden', 'after_due_date', 'after_published', 'visible')
 
@@ -30,17 +30,8 @@ def main(argv=None):
     one.add_argument('--suite', choices=('public', 'all'), default='public')
     one.add_argument('--out', type=Path, default=Path('results.json'), help='results JSON (Gradescope format)')
     one.add_argument('--seed', type=int, help='grading seed (default: from the submission content)')
-    one.add_argument('--hidden-visibility', choices=VISIBILITIES, default='after_published',
-                     help='Gradescope visibility of hidden tests')
     one.add_argument('--quiet', action='store_true', help='print the points per part only')
-    one.add_argument('--sandbox', choices=('auto', 'bwrap', 'none'), default='auto',
-                     help='run the submission under bubblewrap (auto: when it works here)')
-    defaults = Limits()
-    one.add_argument('--timeout', type=float, default=defaults.call_timeout,
-                     help='seconds per call to the submission (training tests set their own)')
-    one.add_argument('--budget', type=float, default=defaults.budget,
-                     help='seconds for all calls to one submission together')
-    one.add_argument('--memory', type=float, default=defaults.memory / GIB, help='GiB of memory for the worker')
+    _grading_options(one)
 
     many = commands.add_parser('batch', help='grade every submission of a folder')
     many.add_argument('submissions', type=Path, help='a folder of folders, .zip and .ipynb files')
@@ -48,7 +39,7 @@ def main(argv=None):
     many.add_argument('--jobs', type=int, help='submissions graded at once (default: the CPU count)')
     many.add_argument('--shard', type=_shard, default=(1, 1), help='K/N: grade the K-th of N shards')
     many.add_argument('--suite', choices=('public', 'all'), default='all')
-    many.add_argument('--sandbox', choices=('auto', 'bwrap', 'none'), default='auto')
+    _grading_options(many)
 
     together = commands.add_parser('merge', help='build one gradebook from shard outputs')
     together.add_argument('shards', type=Path, nargs='+', help='the --out folders of the shards')
@@ -58,6 +49,9 @@ def main(argv=None):
     report.add_argument('results', type=Path, help='a results JSON written by grade')
 
     args = parser.parse_args(argv)
+    # A submission may print text no terminal can show; it must never stop the report.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(errors='replace')
     if args.command == 'classroom':
         print(f'result={classroom.reporter_payload(json.loads(args.results.read_text()))}')
         return 0
@@ -65,21 +59,43 @@ def main(argv=None):
         return _batch(parser, args)
     if args.command == 'merge':
         return _merge(parser, args)
-    limits = Limits(call_timeout=args.timeout, budget=args.budget, memory=int(args.memory * GIB))
-
     if not args.submission.exists():
         parser.error(f'{args.submission} does not exist')
+    progress = Progress()
     try:
-        results = grade(args.submission, args.suite, args.seed, args.hidden_visibility, args.sandbox, limits)
+        # A link named on the command line is the user's choice: follow it here, and never inside.
+        results = grade(args.submission.resolve(), args.suite, args.seed, args.hidden_visibility, args.sandbox,
+                        _limits(args), progress)
     except ValueError as error:
         parser.error(str(error))
     except HarnessError as error:
         print(f'grader error: {error}', file=sys.stderr)
         return 3
+    finally:
+        progress.finish()
     write_json_atomically(results, args.out)
     print_table(results, verbose=not args.quiet)
     print(f'Results written to {args.out}')
     return 0
+
+
+def _grading_options(command):
+    """The options `grade` and `batch` share: visibility, sandbox and limits."""
+    command.add_argument('--hidden-visibility', choices=VISIBILITIES, default='after_published',
+                         help='Gradescope visibility of hidden tests')
+    command.add_argument('--sandbox', choices=('auto', 'bwrap', 'none'), default='auto',
+                         help='run the submission under bubblewrap (auto: when it works here)')
+    defaults = Limits()
+    command.add_argument('--timeout', type=float, default=defaults.call_timeout,
+                         help='seconds per call to the submission (training tests set their own)')
+    command.add_argument('--budget', type=float, default=defaults.budget,
+                         help='seconds for all calls to one submission together')
+    command.add_argument('--memory', type=float, default=defaults.memory / GIB,
+                         help='GiB of memory for all processes of one submission')
+
+
+def _limits(args):
+    return Limits(call_timeout=args.timeout, budget=args.budget, memory=int(args.memory * GIB))
 
 
 def _shard(text):
@@ -96,13 +112,17 @@ def _batch(parser, args):
     if not args.submissions.is_dir():
         parser.error(f'{args.submissions} is not a folder')
     try:
-        graded, skipped = batch.run(args.submissions, args.out, args.jobs, args.shard, args.suite, args.sandbox)
+        graded, skipped = batch.run(args.submissions, args.out, args.jobs, args.shard, args.suite, args.sandbox,
+                                    _limits(args), args.hidden_visibility)
     except ValueError as error:
         parser.error(str(error))
     collected = gradebook.collect([args.out])
     gradebook.write(collected, args.out)
     print(f'graded {len(graded)}, kept {len(skipped)} up-to-date results; '
           f'gradebook of {len(collected)} in {args.out}')
+    left_out = batch.ignored(args.submissions)
+    if left_out:
+        print(f'not submissions (no folder, .zip or .ipynb), left out: {", ".join(left_out)}')
     return 0
 
 

@@ -5,21 +5,42 @@ a reference to a binary blob in .npy format, read back with allow_pickle=False:
 
     u32 length of the JSON text | JSON text | for each blob: u64 length | .npy bytes
 
+A reader states how many bytes it accepts (`Bounds`): the grader reads the worker's
+answers with small bounds, since a submission decides what they hold, and every array
+is decoded in place from the one buffer it was read into, so a message never costs more
+than about its size in memory.
+
 This module depends on the standard library and numpy only: the worker uses it too.
 """
 
 import io
 import json
 import struct
+from dataclasses import dataclass
 
 import numpy as np
 
 ARRAY, SCALAR, TUPLE = '__array__', '__scalar__', '__tuple__'
-MAX_MESSAGE = 512 * 2 ** 20
+MAX_DEPTH = 16
+MIB = 2 ** 20
 
 
 class CodecError(ValueError):
     """A message that is not plain data, or bytes that are not a well-formed message."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What a reader accepts in one message."""
+
+    document: int = 4 * MIB      # bytes of JSON text
+    blobs: int = 10_000          # arrays and numpy scalars
+    total: int = 64 * MIB        # bytes of the whole message
+
+
+# The grader trusts its own requests; a worker's answers are bounded by ANSWERS.
+REQUESTS = Bounds(document=256 * MIB, blobs=10 ** 6, total=2 ** 32)
+ANSWERS = Bounds()
 
 
 def encode(value):
@@ -33,8 +54,8 @@ def encode(value):
 
 
 def _to_json(value, blobs, depth):
-    if depth > 16:
-        raise CodecError('nested more than 16 levels deep')
+    if depth > MAX_DEPTH:
+        raise CodecError(f'nested more than {MAX_DEPTH} levels deep')
     kind = type(value)
     if kind in (bool, int, float, str, type(None)):
         return value
@@ -60,51 +81,90 @@ def _to_json(value, blobs, depth):
                      'strings, or lists/tuples/dicts of them')
 
 
-def read_message(stream):
-    """Read one message from a binary stream; None at a clean end of stream."""
+def read_message(stream, bounds=REQUESTS):
+    """Read one message from a binary stream; None at a clean end of stream.
+
+    Raises CodecError for malformed bytes or a message beyond `bounds`.
+    """
     header = _read_exactly(stream, 4, allow_eof=True)
     if header is None:
         return None
     (length,) = struct.unpack('<I', header)
-    if length > MAX_MESSAGE:
-        raise CodecError(f'a message of {length} bytes')
-    document = json.loads(_read_exactly(stream, length))
+    if length > bounds.document:
+        raise CodecError(f'a message of {length} bytes of JSON (at most {bounds.document} accepted)')
+    try:
+        document = json.loads(_read_exactly(stream, length))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise CodecError(f'a message that is not JSON ({type(error).__name__})') from None
+    budget = [bounds.total - 4 - length]
     blobs = []
 
     def blob(index):
+        if type(index) is not int or not 0 <= index < bounds.blobs:
+            raise CodecError(f'a reference to array {index!r}')
         while len(blobs) <= index:
             (size,) = struct.unpack('<Q', _read_exactly(stream, 8))
-            if size > MAX_MESSAGE:
-                raise CodecError(f'an array of {size} bytes')
+            budget[0] -= 8 + size
+            if budget[0] < 0:
+                raise CodecError(f'a message of more than {bounds.total} bytes')
             blobs.append(_read_exactly(stream, size))
         return blobs[index]
 
-    return _from_json(document, blob)
+    try:
+        return _from_json(document, blob, 0)
+    except RecursionError:
+        raise CodecError('a message nested too deeply') from None
 
 
-def _from_json(value, blob):
+def _from_json(value, blob, depth):
+    if depth > MAX_DEPTH + 1:
+        raise CodecError(f'a message nested more than {MAX_DEPTH} levels deep')
     if isinstance(value, list):
-        return [_from_json(item, blob) for item in value]
+        return [_from_json(item, blob, depth + 1) for item in value]
     if not isinstance(value, dict):
         return value
-    if value.keys() == {TUPLE}:
-        return tuple(_from_json(item, blob) for item in value[TUPLE])
+    if value.keys() == {TUPLE} and isinstance(value[TUPLE], list):
+        return tuple(_from_json(item, blob, depth + 1) for item in value[TUPLE])
     for key in (ARRAY, SCALAR):
         if value.keys() == {key}:
-            array = np.lib.format.read_array(io.BytesIO(blob(value[key])), allow_pickle=False)
-            if array.dtype.kind not in 'biuf':
-                raise CodecError(f'an array of dtype {array.dtype}')
+            array = _read_npy(blob(value[key]))
             return array[()] if key == SCALAR else array
-    return {key: _from_json(item, blob) for key, item in value.items()}
+    return {key: _from_json(item, blob, depth + 1) for key, item in value.items()}
+
+
+def _read_npy(data):
+    """The array of .npy bytes, viewing `data` itself rather than copying it."""
+    stream = io.BytesIO(data)
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version not in readers:
+            raise ValueError(f'.npy version {version}')
+        shape, fortran, dtype = readers[version](stream, max_header_size=10_000)
+    except (ValueError, SyntaxError, TypeError, KeyError) as error:
+        raise CodecError(f'an array with a malformed .npy header ({error})') from None
+    if dtype.kind not in 'biuf' or dtype.hasobject:
+        raise CodecError(f'an array of dtype {dtype}')
+    count = 1
+    for size in shape:
+        count *= size
+    offset = stream.tell()
+    if offset + count * dtype.itemsize != len(data):
+        raise CodecError('an array whose .npy header does not match its size')
+    flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+    return flat.reshape(shape[::-1]).transpose() if fortran else flat.reshape(shape)
 
 
 def _read_exactly(stream, size, allow_eof=False):
-    data = bytearray()
-    while len(data) < size:
-        chunk = stream.read(size - len(data))
+    """`size` bytes of the stream in one writable buffer, filled chunk by chunk."""
+    data = bytearray(size)
+    view, filled = memoryview(data), 0
+    while filled < size:
+        chunk = stream.read(size - filled)
         if not chunk:
-            if allow_eof and not data:
+            if allow_eof and not filled:
                 return None
             raise CodecError('the stream ended in the middle of a message')
-        data += chunk
-    return bytes(data)
+        view[filled:filled + len(chunk)] = chunk
+        filled += len(chunk)
+    return data

@@ -13,6 +13,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from .contract import PARTS
+from .batch import RESULTS
 from .grading import write_json_atomically
 
 PART_NAMES = [part for part, _, _ in PARTS]
@@ -20,15 +21,13 @@ HARDEST = 10
 
 
 def collect(folders):
-    """{submission id: results} from the <id>.json files of one or more folders.
+    """{submission id: results} from the results/<id>.json files of one or more output folders.
 
     Raises ValueError when two folders hold a result for the same submission.
     """
     found = {}
     for folder in map(Path, folders):
-        for path in sorted(folder.glob('*.json')):
-            if path.name == 'summary.json':
-                continue
+        for path in sorted((folder / RESULTS).glob('*.json')):
             if path.stem in found:
                 raise ValueError(f'two results for {path.stem!r}: shards overlap')
             found[path.stem] = json.loads(path.read_text())
@@ -83,14 +82,14 @@ def write(collected, out):
     out.mkdir(parents=True, exist_ok=True)
     table = rows(collected)
     fields = ['id', 'score', 'max_score', 'percent', *PART_NAMES, 'outcome']
-    with open(out / 'gradebook.csv.tmp', 'w', newline='') as f:
+    with open(out / 'gradebook.csv.tmp', 'w', newline='', encoding='utf-8') as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(table)
+        writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in table)
     (out / 'gradebook.csv.tmp').replace(out / 'gradebook.csv')
     facts = summary(collected)
     write_json_atomically(facts, out / 'summary.json')
-    (out / 'summary.md').write_text(markdown(facts))
+    (out / 'summary.md').write_text(markdown(facts), encoding='utf-8')
     figure(facts, [row['percent'] for row in table if row['outcome'] != 'harness_error']).savefig(
         out / 'summary.png', dpi=100)
 
@@ -99,13 +98,21 @@ def merge(folders, out):
     """Copy the results of shard folders into out and write the reports there."""
     collected = collect(folders)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    (out / RESULTS).mkdir(parents=True, exist_ok=True)
     for folder in map(Path, folders):
-        for path in folder.glob('*.json'):
-            if path.stem in collected and path.parent.resolve() != out.resolve():
-                shutil.copyfile(path, out / path.name)
+        for path in (folder / RESULTS).glob('*.json'):
+            if path.parent.resolve() != (out / RESULTS).resolve():
+                shutil.copyfile(path, out / RESULTS / path.name)
     write(collected, out)
     return collected
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet shows as text: one that begins like a formula (=, +, -, @, tab,
+    carriage return) gets a leading apostrophe, as OWASP's CSV-injection advice says."""
+    if isinstance(value, str) and value[:1] in ('=', '+', '-', '@', '\t', '\r'):
+        return "'" + value
+    return value
 
 
 def markdown(facts):

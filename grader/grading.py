@@ -32,12 +32,16 @@ class UnavailableBackend:
 
     def __init__(self, reason):
         self.reason = reason
+        self.notes = []
 
     def call(self, module, function, args, kwargs):
         raise StudentFailure('missing', self.reason)
 
     def take_output(self):
         return ''
+
+    def facts(self):
+        return {'worker_user': None, 'cgroup': False, 'disk_capped': False}
 
     def close(self):
         pass
@@ -53,7 +57,7 @@ def suite_paths(suite):
 
 
 def grade(source, suite='public', seed=None, hidden_visibility='after_published', sandbox='auto',
-          limits=Limits()):
+          limits=Limits(), progress=None):
     """Grade one submission.
 
     Inputs:
@@ -65,6 +69,7 @@ def grade(source, suite='public', seed=None, hidden_visibility='after_published'
     - sandbox: 'auto', 'bwrap' or 'none' for the worker; 'inprocess' runs the code in
       this process, for trusted code only (benchmarks)
     - limits: isolation.Limits of the worker
+    - progress: function called with (tests done, tests in all, name of the test) as tests finish
 
     Returns:
     - the Gradescope results dict
@@ -84,12 +89,12 @@ def grade(source, suite='public', seed=None, hidden_visibility='after_published'
         if seed is None:
             seed = int(sha256[:8], 16)
         try:
-            report = run_pytest(paths, GradingPlugin(Student(backend), seed, hidden_visibility))
+            report = run_pytest(paths, GradingPlugin(Student(backend), seed, hidden_visibility, progress))
         finally:
             backend.close()
-    return results.build(report, notes, {
+    return results.build(report, (*notes, *backend.notes), {
         'sha256': sha256, 'seed': seed, 'suite': suite, 'grader_version': __version__,
-        'read_error': read_error, 'sandbox': sandbox, 'worker_user': getattr(backend, 'runs_as', None),
+        'read_error': read_error, 'sandbox': sandbox, **backend.facts(),
         'python': platform.python_version(), 'numpy': np.__version__,
     })
 
@@ -124,14 +129,15 @@ def submission_sha256(source):
 
 def _file_sha256(path):
     path = Path(path)
-    if not path.is_file():
-        return hashlib.sha256(str(path).encode()).hexdigest()
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.is_symlink() or not path.is_file():
+        return hashlib.sha256(os.fsencode(str(path))).hexdigest()
+    with open(path, 'rb') as f:
+        return hashlib.file_digest(f, 'sha256').hexdigest()
 
 
 def write_json_atomically(data, path):
     """Write JSON to path through a temporary file, so a reader never sees half a file."""
     path = Path(path)
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    tmp.write_text(json.dumps(data, indent=2) + '\n')
+    tmp.write_text(json.dumps(data, indent=2) + '\n', encoding='utf-8')
     os.replace(tmp, path)

@@ -1,73 +1,56 @@
-"""The trusted side of the worker: start it, confine it, time it, and clean up after it.
+"""The trusted side of the worker: run a submission's calls in a confined process, within limits.
 
 WorkerBackend serves the `student` seam: each call goes to a worker process as plain
-data and comes back as plain data (codec.py), within a wall-clock timeout. A call that
-times out, crashes or exhausts memory fails alone, with an outcome a student
-understands; the next call gets a fresh worker. A module whose import fails or hangs is
-reported once and then fails fast.
+data and comes back as plain data (codec.py), within a wall-clock deadline that holds
+for writing the request as well as for reading the answer. A call that times out,
+crashes or exhausts memory fails alone, with an outcome a student understands; the
+next call gets a fresh worker. A module whose import fails or hangs is reported once
+and then fails fast. When a call times out, the worker is asked where it was running
+(faulthandler's stacks): the feedback names that function and line, and every later
+call that reaches the same function fails at once instead of hanging again.
 
-Confinement: the worker runs from a private copy of the submission, with a scrubbed
-environment, as an unprivileged user when the grader is root, under hard resource
-limits, and under bubblewrap (no network, private /tmp, read-only system, its own pid
-namespace, nothing of the project but the three files it needs) when that is
-available. Every process a submission starts is killed when its grading ends.
+What confines the worker (sandbox, user, cgroups, tmpfs) is confinement.py's and
+cgroups.py's business; this module owns the process's life and the budget.
 """
 
-import ctypes
 import os
-import pwd
+import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import codec
+from .cgroups import Cgroup
+from .confinement import Confinement, bwrap_available, choose_sandbox  # noqa: F401 - re-exported
+from .processes import become_subreaper, command_line, descendants, kill_descendants
 from .runner import Failure
+from .text import clean
 
-HERE = Path(__file__).resolve().parent
-WORKER_FILES = ('worker.py', 'runner.py', 'codec.py')
-UNPRIVILEGED = 'nobody'
-PR_SET_CHILD_SUBREAPER = 36
 GIB = 2 ** 30
+MIB = 2 ** 20
+MAX_MESSAGE = 2000            # characters of a failure message from the worker
+MAX_OUTPUT = 4096             # characters of printed output per call
+MAX_STACKS = 64 * 1024        # bytes of faulthandler's dump read back
+STACK_WAIT = 1.0              # seconds to wait for that dump
 
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may use. Times are seconds."""
+    """What one submission may use. Times are seconds, sizes bytes."""
 
     call_timeout: float = 10.0        # wall clock per call
-    training_timeout: float = 60.0    # wall clock per call in tests marked `training`
+    training_timeout: float = 30.0    # wall clock per call in tests marked `training`
     import_timeout: float = 10.0      # wall clock to import one module
     budget: float = 300.0             # wall clock of all calls of one submission together
-    memory: int = 2 * GIB             # address space of the worker
-    cpu: int = 300                    # CPU seconds of the worker
-    file_size: int = 16 * 2 ** 20     # largest file the worker may write
-    processes: int = 64               # processes of the worker's user (when not root)
-
-
-def bwrap_available():
-    """True when bubblewrap is installed and can make a sandbox on this machine."""
-    if shutil.which('bwrap') is None:
-        return False
-    probe = subprocess.run(['bwrap', '--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', 'true'],
-                           capture_output=True, timeout=30)
-    return probe.returncode == 0
-
-
-def choose_sandbox(requested):
-    """'bwrap' or 'none' for --sandbox auto|bwrap|none; ValueError if bwrap is asked for and unusable."""
-    if requested == 'none':
-        return 'none'
-    if bwrap_available():
-        return 'bwrap'
-    if requested == 'bwrap':
-        raise ValueError('--sandbox bwrap: bubblewrap is not installed or cannot create namespaces here')
-    return 'none'
+    memory: int = 2 * GIB             # all processes of a submission together (each, without cgroups)
+    cpu: int = 300                    # CPU seconds of each process
+    file_size: int = 16 * MIB         # largest file written
+    disk: int = 256 * MIB             # all files written together
+    processes: int = 64               # processes at once
 
 
 class WorkerBackend:
@@ -77,42 +60,40 @@ class WorkerBackend:
     - package_dir: folder holding the submission's modules (copied privately)
     - limits: Limits
     - sandbox: 'bwrap' or 'none'
+    - package: the name the modules are imported under
     """
 
     _live = set()                     # backends with a worker that may be running
 
-    def __init__(self, package_dir, limits=Limits(), sandbox='none'):
+    def __init__(self, package_dir, limits=Limits(), sandbox='none', package='assignment'):
         self.limits = limits
-        self.sandbox = sandbox
         self.timeout = limits.call_timeout
+        self.training = False         # whether the current test trains networks
         self.spent = 0.0
         self.broken = {}              # module -> Failure, for modules that cannot be imported
+        self.notes = []               # what the modules said about how they were loaded
+        self._avoid = []              # places that hung, for runner.Runner.avoid
         self._process = None
         self._imported = set()
         self._output = []
-        self._home = Path(tempfile.mkdtemp(prefix='grader-worker-'))
-        shutil.copytree(package_dir, self._home / 'assignment')
-        for name in WORKER_FILES:
-            shutil.copy(HERE / name, self._home / name)
-        (self._home / 'tmp').mkdir()
-        # Under root the worker runs as nobody: bubblewrap maps it in a user namespace;
-        # without bubblewrap it changes user, if nobody can run this Python at all.
-        self._user = _unprivileged_user() if os.geteuid() == 0 else None
-        if self._user is not None and sandbox == 'none':
-            _hand_over(self._home, self._user)
-            if not _can_run_python(self._user):
-                self._user = None
-        self.runs_as = (UNPRIVILEGED if self._user is not None else pwd.getpwuid(os.geteuid()).pw_name)
-        _become_subreaper()
+        self.cgroup = Cgroup.create(limits.memory, limits.processes)
+        self.confinement = Confinement(package_dir, package, limits, sandbox, self.cgroup)
+        self.runs_as = self.confinement.runs_as
+        become_subreaper()
         WorkerBackend._live.add(self)
 
     # The seam's side
+
+    def new_test(self, training):
+        """A test begins: training tests get the longer time limit per call."""
+        self.training = training
+        self.timeout = self.limits.training_timeout if training else self.limits.call_timeout
 
     def call(self, module, function, args, kwargs):
         """Call module.function(*args, **kwargs) in the worker; plain data back, or Failure."""
         self._ensure_imported(module)
         return self._request({'op': 'call', 'module': module, 'function': function,
-                              'args': list(args), 'kwargs': kwargs}, self.timeout)
+                              'args': list(args), 'kwargs': kwargs, 'training': self.training}, self.timeout)
 
     def take_output(self):
         """What the submission printed since the last call of this method."""
@@ -120,11 +101,18 @@ class WorkerBackend:
         return text
 
     def close(self):
-        """Kill the worker and everything it started; remove its files."""
+        """Kill the worker and everything it started; remove its files and groups."""
         self._stop()
         WorkerBackend._live.discard(self)
-        _kill_descendants(spare={backend._process.pid for backend in WorkerBackend._live if backend._process})
-        shutil.rmtree(self._home, ignore_errors=True)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        kill_descendants(spare={backend._process.pid for backend in WorkerBackend._live if backend._process})
+        self.confinement.remove()
+
+    def facts(self):
+        """How this submission was confined, for the results' extra_data."""
+        return {'worker_user': self.runs_as, 'cgroup': self.cgroup is not None,
+                'disk_capped': self.confinement.disk_capped}
 
     # Imports and requests
 
@@ -134,7 +122,7 @@ class WorkerBackend:
         if module in self._imported and self._process is not None:
             return
         try:
-            self._request({'op': 'import', 'module': module}, self.limits.import_timeout)
+            notes = self._request({'op': 'import', 'module': module}, self.limits.import_timeout)
         except Failure as failure:
             if self.spent >= self.limits.budget:
                 raise   # the budget ran out, not the import: nothing to hold against the module
@@ -146,6 +134,9 @@ class WorkerBackend:
             self.broken[module] = failure
             raise failure
         self._imported.add(module)
+        for note in notes if isinstance(notes, list) else []:
+            if clean(note, MAX_MESSAGE) not in self.notes:
+                self.notes.append(clean(note, MAX_MESSAGE))
 
     def _request(self, request, timeout):
         remaining = self.limits.budget - self.spent
@@ -153,44 +144,96 @@ class WorkerBackend:
             raise Failure('timeout', f'the submission used up its whole time budget of '
                                      f'{self.limits.budget:g} s; this call was not made')
         cut_by_budget, timeout = timeout > remaining, min(timeout, remaining)
-        if self._process is None:
-            self._start()
         start = time.monotonic()
         try:
-            self._process.stdin.write(codec.encode(request))
-            self._process.stdin.flush()
-            response = codec.read_message(_Deadline(self._process.stdout, start + timeout))
-            if isinstance(response, dict) and response.get('output'):
-                self._output.append(str(response['output']))
+            if self._process is None:
+                self._start(start + timeout)
+            response = self._process.exchange(codec.encode(request), start + timeout)
         except TimeoutError:
-            self._stop()
-            if cut_by_budget:
-                raise Failure('timeout', f'timed out when the submission used up its whole time budget '
-                                         f'of {self.limits.budget:g} s') from None
-            raise Failure('timeout', f'timed out after {timeout:g} s') from None
-        except (BrokenPipeError, codec.CodecError, ValueError, OSError):
+            raise self._timed_out(request, timeout, cut_by_budget) from None
+        except (OSError, codec.CodecError):
             response = None
         finally:
             self.spent += time.monotonic() - start
         if not isinstance(response, dict) or not isinstance(response.get('ok'), bool):
             raise self._died()
+        self._output.append(clean(response.get('output', ''), MAX_OUTPUT))
+        self._check_disk()
         if not response['ok']:
-            failure = _failure(response)
-            if failure.outcome == 'memory':
-                failure = Failure('memory', f'{failure.message} (limit {self.limits.memory / GIB:g} GiB)',
-                                  failure.exception_types)
-            raise failure
+            raise self._failure(response)
         return response.get('value')
+
+    def _failure(self, response):
+        """The Failure a worker reported, with every text it holds capped."""
+        names = response.get('exception_types')
+        names = [clean(name, 100) for name in names[:20]] if isinstance(names, list) else []
+        failure = Failure(clean(response.get('outcome', 'error'), 40), clean(response.get('message', ''), MAX_MESSAGE),
+                          names)
+        if failure.outcome == 'memory':
+            failure.message += f' (limit {self.limits.memory / GIB:g} GiB)'
+        return failure
+
+    def _timed_out(self, request, timeout, cut_by_budget):
+        """The Failure of a request past its deadline; the worker is stopped, and the place
+        it was running is remembered so that later calls reaching it fail fast."""
+        places = self._places(self._process.stacks() if self._process else '')
+        self._stop()
+        if cut_by_budget:
+            return Failure('timeout', f'timed out when the submission used up its whole time budget '
+                                      f'of {self.limits.budget:g} s')
+        if not places:
+            return Failure('timeout', f'timed out after {timeout:g} s')
+        main, others = places[0], places[1:]
+        if others or main['thread'] != 'call':
+            # Other threads of the student's ran too: which one stalled the call is unknown.
+            shown = '; '.join(place['shown'] for place in places)
+            return Failure('timeout', f'timed out after {timeout:g} s; your code was running (one place per '
+                                      f'thread): {shown}')
+        if request['op'] == 'call':
+            # A training call may be slow rather than stuck: only later training calls skip its place.
+            tests = 'training test' if self.training else 'test'
+            self._avoid.append({'file': main['file'], 'function': main['function'], 'training': self.training,
+                                'why': f'it reaches {main["shown"]}, which did not finish within '
+                                       f'{timeout:g} s in an earlier {tests}'})
+        return Failure('timeout', f'timed out after {timeout:g} s while running {main["shown"]}')
+
+    def _places(self, stacks):
+        """The innermost student frame of each thread in faulthandler's dump, the thread that
+        was running the call first: [{'file', 'function', 'shown', 'thread': 'call' or 'other'}]."""
+        package = f'/submission/{self.confinement.package_dir.name}/'
+        places = []
+        for block in re.split(r'\n(?=(?:Current thread|Thread) )', stacks):
+            frames = re.findall(r'File "([^"\n]*)", line (\d+) in (\S+)', block)
+            calling = any(path.endswith('/worker/runner.py') for path, _, _ in frames)
+            for path, line, function in frames:
+                if package in path:
+                    relative = path.split(package, 1)[1]
+                    source = _source_line(self.confinement.package_dir / relative, int(line))
+                    shown = f'{clean(function, 80)} ({clean(Path(relative).name, 80)}, line {line}{source})'
+                    places.append({'file': Path(relative).name, 'function': function, 'shown': shown,
+                                   'thread': 'call' if calling else 'other'})
+                    break
+        return sorted(places, key=lambda place: place['thread'] != 'call')
+
+    def _check_disk(self):
+        """Fail the call that left more than Limits.disk bytes of files, where no tmpfs bounds them."""
+        if self.confinement.disk_used() > self.limits.disk:
+            self._stop()
+            self.confinement.clear_disk()
+            raise Failure('crash', f'your code wrote more than {self.limits.disk >> 20} MiB of files; '
+                                   'they were deleted')
 
     def _died(self):
         """The Failure for a worker that stopped answering; the worker is cleaned up."""
-        process = self._process
-        self._stop()
-        code = process.returncode if process is not None else None
-        if code is not None and self.sandbox == 'bwrap' and code > 128:
+        out_of_memory = self.cgroup is not None and self.cgroup.out_of_memory()
+        code = self._stop()
+        if self.confinement.sandbox == 'bwrap' and code is not None and code > 128:
             code = 128 - code   # bubblewrap reports a child killed by signal n as exit status 128 + n
         if code is not None and code < 0:
             number = -code
+            if number == signal.SIGKILL and out_of_memory:
+                return Failure('memory', f'your code used more than {self.limits.memory / GIB:g} GiB of memory '
+                                         '(all its processes together) and was stopped')
             if number == signal.SIGXCPU:
                 return Failure('crash', f'your code used more than {self.limits.cpu} s of CPU time')
             if number == signal.SIGXFSZ:
@@ -206,171 +249,113 @@ class WorkerBackend:
 
     # The worker process
 
-    def _start(self):
+    def _start(self, deadline):
         self._imported = set()
-        command = [sys.executable, '-I', str(self._worker_path('worker.py')), str(self._worker_path('assignment')),
-                   str(self.limits.memory), str(self.limits.cpu), str(self.limits.file_size),
-                   str(self.limits.processes)]
-        if self.sandbox == 'bwrap':
-            command = self._bwrap() + command
-        drop = self._user is not None and self.sandbox == 'none'
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=self._environment(), cwd=self._home / 'tmp', start_new_session=True,
-            preexec_fn=self._drop_privileges if drop else None)
-
-    def _worker_path(self, name):
-        return (Path('/grader') if self.sandbox == 'bwrap' else self._home) / name
-
-    def _environment(self):
-        tmp = str(self._worker_path('tmp'))
-        return {'PATH': '/usr/bin:/bin', 'HOME': tmp, 'TMPDIR': tmp, 'LANG': 'C.UTF-8',
-                'PYTHONDONTWRITEBYTECODE': '1', 'PYTHONHASHSEED': '0', 'MPLBACKEND': 'Agg',
-                'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
-                # see the Makefile: keeps freed arrays in the process instead of page-faulting them back
-                'MALLOC_TOP_PAD_': '67108864'}
-
-    def _bwrap(self):
-        """bubblewrap arguments: a read-only system, the interpreter, and /grader, nothing else."""
-        # Mounts apply in order: the private /tmp first, so that binds below it stay visible.
-        args = ['bwrap', '--tmpfs', '/tmp', '--ro-bind', '/usr', '/usr']
-        for top in ('/bin', '/sbin', '/lib', '/lib32', '/lib64'):
-            if os.path.islink(top):
-                args += ['--symlink', os.readlink(top), top]
-            elif os.path.isdir(top):
-                args += ['--ro-bind', top, top]
-        args += ['--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache',
-                 '--ro-bind-try', '/etc/alternatives', '/etc/alternatives']
-        # The interpreter and its packages: the virtual environment and the Python it was made from.
-        for prefix in sorted({sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
-                              os.path.realpath(sys.base_prefix)}):
-            args += ['--ro-bind', prefix, prefix]
-        args += ['--ro-bind', str(self._home), '/grader', '--bind', str(self._home / 'tmp'), '/grader/tmp',
-                 '--proc', '/proc', '--dev', '/dev', '--unshare-all', '--die-with-parent', '--new-session', '--hostname', 'sandbox',
-                 '--chdir', '/grader/tmp']
-        if self._user is not None:
-            args += ['--unshare-user', '--uid', str(self._user.pw_uid), '--gid', str(self._user.pw_gid)]
-        return [*args, '--']
-
-    def _drop_privileges(self):
-        os.setgroups([])
-        os.setgid(self._user.pw_gid)
-        os.setuid(self._user.pw_uid)
+        self._process = WorkerProcess(self.confinement)
+        if self._avoid:
+            response = self._process.exchange(codec.encode({'op': 'avoid', 'places': self._avoid}), deadline)
+            if not isinstance(response, dict) or response.get('ok') is not True:
+                raise codec.CodecError('the worker did not accept the places to avoid')
 
     def _stop(self):
         process, self._process = self._process, None
-        if process is None:
-            return
+        if self.cgroup is not None:
+            self.cgroup.kill()
+        return process.stop() if process is not None else None
+
+
+class WorkerProcess:
+    """One worker process and its channel: requests in on stdin, answers out on stdout,
+    faulthandler's stacks on stderr."""
+
+    def __init__(self, confinement):
+        self.confinement = confinement
+        self.process = subprocess.Popen(
+            confinement.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=confinement.environment(), cwd=confinement.working_dir(), start_new_session=True,
+            preexec_fn=confinement.prepare_child)
+        self.pid = self.process.pid
+        os.set_blocking(self.process.stdin.fileno(), False)
+
+    def exchange(self, message, deadline):
+        """Send one request and read its answer, both before `deadline` (time.monotonic());
+        TimeoutError past it."""
+        _write_before(self.process.stdin.fileno(), message, deadline)
+        return codec.read_message(_Deadline(self.process.stdout.fileno(), deadline), codec.ANSWERS)
+
+    def stacks(self):
+        """faulthandler's dump of every thread of the worker, or '' if it does not answer."""
+        # bubblewrap's own command line holds the worker's too: look for the interpreter.
+        workers = [pid for pid in [self.pid, *descendants(self.pid)]
+                   if command_line(pid)[:1] == [os.fsencode(sys.executable)]]
+        if not workers:
+            return ''
         try:
-            os.killpg(process.pid, signal.SIGKILL)
+            os.kill(workers[0], signal.SIGUSR1)
+        except OSError:
+            return ''
+        dump, fd, deadline = b'', self.process.stderr.fileno(), time.monotonic() + STACK_WAIT
+        while len(dump) < MAX_STACKS:
+            # The dump ends with the last thread's frames; a short quiet spell after some text ends it.
+            wait = min(deadline - time.monotonic(), 0.2 if dump else STACK_WAIT)
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                break
+            chunk = os.read(fd, MAX_STACKS - len(dump))
+            if not chunk:
+                break
+            dump += chunk
+        return dump.decode('utf-8', 'replace')
+
+    def stop(self):
+        """Kill the worker's session; its exit status (negative: the signal that ended it)."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        process.wait()
-        for stream in (process.stdin, process.stdout):
+        code = self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             try:
                 stream.close()
             except OSError:
                 pass
+        return code
 
 
 class _Deadline:
-    """A binary stream reader that raises TimeoutError past a deadline (time.monotonic())."""
+    """A binary stream reader over a file descriptor that raises TimeoutError past a deadline."""
 
-    def __init__(self, stream, deadline):
-        self.fd = stream.fileno()
+    def __init__(self, fd, deadline):
+        self.fd = fd
         self.deadline = deadline
 
     def read(self, size):
         remaining = self.deadline - time.monotonic()
         if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
             raise TimeoutError
-        return os.read(self.fd, min(size, 2 ** 20))
+        return os.read(self.fd, min(size, MIB))
 
 
-def _failure(response):
-    return Failure(str(response.get('outcome', 'error')), str(response.get('message', '')),
-                   [str(name) for name in response.get('exception_types', [])])
-
-
-def _unprivileged_user():
-    try:
-        return pwd.getpwnam(UNPRIVILEGED)
-    except KeyError:
-        return None
-
-
-def _hand_over(home, user):
-    """Let the unprivileged user read the worker's files and write its tmp folder only."""
-    for path in [home, *home.rglob('*')]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    os.chown(home / 'tmp', user.pw_uid, user.pw_gid)
-
-
-_python_runs_as = {}
-
-
-def _can_run_python(user):
-    """Whether `user` can start this Python (it cannot when it lives in root's home)."""
-    if user.pw_uid not in _python_runs_as:
-        def drop():
-            os.setgroups([])
-            os.setgid(user.pw_gid)
-            os.setuid(user.pw_uid)
+def _write_before(fd, data, deadline):
+    """Write all of `data` to a non-blocking fd before the deadline; TimeoutError past it."""
+    view = memoryview(data)
+    while view:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+            raise TimeoutError
         try:
-            probe = subprocess.run([sys.executable, '-I', '-c', 'import numpy'], preexec_fn=drop,
-                                   capture_output=True, timeout=60, cwd='/')
-            _python_runs_as[user.pw_uid] = probe.returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            _python_runs_as[user.pw_uid] = False
-    return _python_runs_as[user.pw_uid]
+            view = view[os.write(fd, view[:MIB]):]
+        except BlockingIOError:
+            continue
 
 
-def _become_subreaper():
-    """Orphans of the worker (a setsid'd child, say) become this process's children, not
-    init's, so that _kill_descendants can still find and kill them."""
+def _source_line(path, number):
+    """': `text`' of a line of a student's file (as copied for the worker), or ''."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
+        with open(path, 'rb') as f:
+            for index, line in enumerate(f, start=1):
+                if index == number:
+                    text = line.decode('utf-8', 'replace').strip()
+                    return f': `{clean(text, 100)}`' if text else ''
+    except OSError:
         pass
-
-
-def _kill_descendants(spare=()):
-    """SIGKILL every process descended from this one, except the trees of `spare`, until none is left."""
-    for _ in range(50):
-        spared = set(spare)
-        for pid in spare:
-            spared.update(descendants(pid))
-        victims = [pid for pid in descendants(os.getpid()) if pid not in spared]
-        if not victims:
-            return
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        for pid in victims:
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-        time.sleep(0.01)
-
-
-def descendants(root):
-    """The pids of every live process descended from `root`, read from /proc."""
-    children = {}
-    for entry in Path('/proc').iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / 'stat').read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(')', 1)[1].split()
-            if fields[0] != 'Z':
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, stack = [], [root]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
+    return ''

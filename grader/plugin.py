@@ -21,11 +21,15 @@ import pytest
 from .checks import Mismatch
 from .contract import PART_OF
 from .student import StudentFailure
+from .text import clean
 
 SUITES = Path(__file__).resolve().parent / 'suites'
 SHOWN_CALLS = 3
 SHOWN_OUTPUT = 2048
+MAX_FEEDBACK = 6000       # characters of one test's feedback: keeps a results file within a few MB
 RUN = pytest.StashKey()
+OUTCOME = pytest.StashKey[str]()
+FEEDBACK = pytest.StashKey[str]()
 
 
 class GradingPlugin:
@@ -35,12 +39,15 @@ class GradingPlugin:
     - student: the Student seam for the submission under grade
     - seed: the grading seed (random inputs of the hidden tests derive from it)
     - hidden_visibility: Gradescope visibility of hidden tests
+    - progress: function (tests done, tests in all, test name), called as each test ends
     """
 
-    def __init__(self, student, seed, hidden_visibility='after_published'):
+    def __init__(self, student, seed, hidden_visibility='after_published', progress=None):
         self._student = student
         self._seed = seed
         self._hidden_visibility = hidden_visibility
+        self._progress = progress
+        self._names = {}
 
     def pytest_configure(self, config):
         config.addinivalue_line('markers', 'points(n, *functions): points of a test and the '
@@ -53,6 +60,12 @@ class GradingPlugin:
         problems = [problem for item in items for problem in _rubric_problems(item)]
         if problems:
             raise pytest.UsageError('the test suites have rubric errors:\n' + '\n'.join(problems))
+        self._names = {item.nodeid: _test_name(item) for item in items}
+
+    def pytest_runtest_logfinish(self, nodeid):
+        if self._progress is not None:
+            done = list(self._names).index(nodeid) + 1 if nodeid in self._names else 0
+            self._progress(done, len(self._names), self._names.get(nodeid, nodeid))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
@@ -64,16 +77,16 @@ class GradingPlugin:
         # from rendering a source-annotated traceback (about 0.5 s per failed test).
         outcome = yield
         if outcome.exception is not None:
-            item._grader_outcome, item._grader_feedback = _explain(outcome.exception)
-            outcome.force_exception(pytest.fail.Exception(item._grader_feedback, pytrace=False))
+            item.stash[OUTCOME], item.stash[FEEDBACK] = _explain(outcome.exception)
+            outcome.force_exception(pytest.fail.Exception(item.stash[FEEDBACK], pytrace=False))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = (yield).get_result()
-        if report.failed and call.excinfo is not None and not hasattr(item, '_grader_outcome'):
-            item._grader_outcome, item._grader_feedback = _explain(call.excinfo.value)
+        if report.failed and call.excinfo is not None and OUTCOME not in item.stash:
+            item.stash[OUTCOME], item.stash[FEEDBACK] = _explain(call.excinfo.value)
         if report.failed and call.when == 'call':
-            item._grader_feedback += self._context(item._grader_outcome)
+            item.stash[FEEDBACK] = clean(item.stash[FEEDBACK] + self._context(item.stash[OUTCOME]), MAX_FEEDBACK)
 
     def _context(self, outcome):
         """The calls of the failed test and what the submission printed, for its feedback."""
@@ -98,8 +111,8 @@ class GradingPlugin:
             'tags': list(mark.args[1:]),
             'part': PART_OF[mark.args[1]],
             'visibility': self._hidden_visibility if hidden else 'visible',
-            'outcome': getattr(item, '_grader_outcome', 'passed'),
-            'feedback': getattr(item, '_grader_feedback', ''),
+            'outcome': item.stash.get(OUTCOME, 'passed'),
+            'feedback': clean(item.stash.get(FEEDBACK, ''), MAX_FEEDBACK),
         }
 
 

@@ -1,10 +1,41 @@
-"""The table a student or an instructor reads after a grading run."""
+"""What a student or an instructor reads during and after a grading run."""
 
+import shutil
+import sys
 import textwrap
+import time
 
 from .results import OUTCOME_TEXT, part_totals
 
 WIDTH = 96
+
+
+class Progress:
+    """One line on a terminal that says how far grading is and which test just ended.
+
+    Called by the grading plugin as (tests done, tests in all, test name); prints
+    nothing when `stream` is not a terminal (a log gets the table at the end).
+    """
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.active = stream.isatty()
+        self.start = time.monotonic()
+
+    def __call__(self, done, total, name):
+        if not self.active:
+            return
+        width = shutil.get_terminal_size((WIDTH, 20)).columns - 1
+        line = f'Grading: {done}/{total} tests, {time.monotonic() - self.start:.0f} s: {name}'
+        self.stream.write('\r' + line[:width].ljust(width))
+        self.stream.flush()
+
+    def finish(self):
+        """Clear the progress line."""
+        if self.active:
+            width = shutil.get_terminal_size((WIDTH, 20)).columns - 1
+            self.stream.write('\r' + ' ' * width + '\r')
+            self.stream.flush()
 
 
 def print_table(results, verbose=True):

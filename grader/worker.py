@@ -3,19 +3,27 @@
 Started by the grader as `python -I worker.py PACKAGE_DIR MEMORY_BYTES CPU_SECONDS
 FILE_BYTES PROCESSES`; reads requests on stdin and answers on the stdout it was started
 with. Student code never sees that channel as its stdout: print() goes to a capped
-buffer that is returned with each answer, and file descriptors 1 and 2 point to
-/dev/null. This file, runner.py and codec.py are all of the grader the worker can see.
+buffer that is returned with each answer, and file descriptors 0, 1 and 2 point to
+/dev/null. This file, runner.py and codec.py are all of the grader the worker can see;
+they sit in a folder of their own, which is taken off sys.path, so that neither the
+student's modules nor these files can shadow the other.
 
-Requests:  {'op': 'import', 'module': m} and
-           {'op': 'call', 'module': m, 'function': f, 'args': [...], 'kwargs': {...}}
+On SIGUSR1 the worker writes the Python stack of every thread to the stderr it was
+started with (faulthandler, which works even while student code holds the GIL): that
+is how the grader learns where a call that timed out was running.
+
+Requests:  {'op': 'import', 'module': m}, {'op': 'avoid', 'places': [...]} and
+           {'op': 'call', 'module': m, 'function': f, 'args': [...], 'kwargs': {...}, 'training': bool}
 Answers:   {'ok': True, 'value': v, 'output': text} or
            {'ok': False, 'outcome': o, 'message': text, 'exception_types': [...], 'output': text}
 """
 
+import faulthandler
 import importlib.util
 import io
 import os
 import resource
+import signal
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,14 +31,15 @@ OUTPUT_CAP = 4096
 
 
 def _load(name):
-    """Load a sibling file under a private name, so a student module of the same name
-    (codec.py, runner.py) neither shadows it nor is shadowed by it."""
+    """Load a sibling file under a private name, so that no student module of the same
+    name (codec.py, runner.py) can ever stand in for it."""
     spec = importlib.util.spec_from_file_location(f'_grader_{name}', os.path.join(HERE, f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+sys.path[:] = [path for path in sys.path if os.path.abspath(path) != HERE]
 codec = _load('codec')
 runner = _load('runner')
 
@@ -46,6 +55,7 @@ class CappedOutput(io.TextIOBase):
         return True
 
     def write(self, text):
+        text = str(text)
         room = OUTPUT_CAP - self.size
         if room > 0:
             self.kept.append(text[:room])
@@ -74,10 +84,13 @@ def answer(request, run, output):
     """Carry out one request; the answer as plain data."""
     try:
         if request['op'] == 'import':
-            run.module(request['module'])
+            value = run.notes(request['module'])
+        elif request['op'] == 'avoid':
+            run.avoid(request['places'])
             value = None
         else:
-            value = run.call(request['module'], request['function'], request['args'], request['kwargs'])
+            value = run.call(request['module'], request['function'], request['args'], request['kwargs'],
+                             bool(request.get('training')))
     except runner.Failure as failure:
         return {'ok': False, 'outcome': failure.outcome, 'message': failure.message,
                 'exception_types': failure.exception_types, 'output': output.take()}
@@ -86,14 +99,37 @@ def answer(request, run, output):
                 'exception_types': ['MemoryError'], 'output': output.take()}
     except SystemExit as stop:
         return {'ok': False, 'outcome': 'crash', 'output': output.take(), 'exception_types': ['SystemExit'],
-                'message': f'your code called sys.exit({stop.code!r}), which ends the Python process'}
+                'message': f'your code called sys.exit({_short(repr(stop.code))}), which ends the Python process'}
     return {'ok': True, 'value': value, 'output': output.take()}
+
+
+def encoded(response, request):
+    """The bytes of an answer; a value that cannot or may not be sent becomes a failure."""
+    function = request.get('function')
+    try:
+        message = codec.encode(response)
+    except codec.CodecError as error:
+        return codec.encode({'ok': False, 'outcome': 'unsupported_type', 'exception_types': [],
+                             'message': f'{function} returned an unsupported type: {_short(str(error))}',
+                             'output': response['output']})
+    if len(message) > codec.ANSWERS.total:
+        return codec.encode({'ok': False, 'outcome': 'too_large', 'exception_types': [],
+                             'message': f'{function} returned {len(message) >> 20} MiB of data; at most '
+                                        f'{codec.ANSWERS.total >> 20} MiB can be sent back',
+                             'output': response['output']})
+    return message
+
+
+def _short(text, limit=300):
+    return text if len(text) <= limit else text[:limit] + '...'
 
 
 def main(argv):
     package_dir, memory, cpu, file_size, processes = argv[1], *map(int, argv[2:6])
     channel_in = os.fdopen(os.dup(0), 'rb', buffering=0)
     channel_out = os.fdopen(os.dup(1), 'wb', buffering=0)
+    stacks = os.fdopen(os.dup(2), 'wb', buffering=0)
+    faulthandler.register(signal.SIGUSR1, file=stacks, all_threads=True)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -106,14 +142,7 @@ def main(argv):
         request = codec.read_message(channel_in)
         if request is None:
             return
-        response = answer(request, run, output)
-        try:
-            message = codec.encode(response)
-        except codec.CodecError as error:
-            message = codec.encode({'ok': False, 'outcome': 'unsupported_type', 'exception_types': [],
-                                    'message': f'{request.get("function")} returned an unsupported type: {error}',
-                                    'output': response['output']})
-        channel_out.write(message)
+        channel_out.write(encoded(answer(request, run, output), request))
 
 
 if __name__ == '__main__':

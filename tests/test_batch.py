@@ -50,7 +50,7 @@ def test_every_submission_gets_one_result_and_one_row(unsharded):
     out, graded, kept = unsharded
     ids = ['ada', 'bo', 'broken', 'bug0', 'bug1', 'bug2', 'bug3', 'zed']
     assert graded == ids and kept == []
-    assert sorted(p.stem for p in out.glob('*.json') if p.name != 'summary.json') == ids
+    assert sorted(p.stem for p in (out / 'results').glob('*.json')) == ids
     book = read_gradebook(out)
     assert list(book) == ids
     assert book['ada']['score'] == book['zed']['score'] == '100'
@@ -86,7 +86,7 @@ def test_sharded_and_merged_equals_unsharded(folder, unsharded, tmp_path):
     shards = [tmp_path / f'shard{k}' for k in (1, 2, 3)]
     for k, out in enumerate(shards, start=1):
         batch.run(folder, out, jobs=2, shard=(k, 3), progress=False)
-    sizes = [len(list(out.glob('*.json'))) for out in shards]
+    sizes = [len(list((out / 'results').glob('*.json'))) for out in shards]
     assert sum(sizes) == 8 and all(sizes), sizes
     merged = tmp_path / 'merged'
     gradebook.merge(shards, merged)
@@ -100,25 +100,25 @@ def test_kill_9_in_the_middle_and_a_rerun_give_one_result_each(folder, tmp_path)
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + 120
-    while len(list(out.glob('*.json'))) < 2 and time.monotonic() < deadline:
+    while len(list(out.glob('results/*.json'))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    finished = len(list(out.glob('*.json')))
+    finished = len(list(out.glob('results/*.json')))
     assert 2 <= finished < 8, 'the batch was killed in the middle'
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    results = sorted(p.stem for p in out.glob('*.json') if p.name != 'summary.json')
+    results = sorted(p.stem for p in out.glob('results/*.json'))
     assert results == ['ada', 'bo', 'broken', 'bug0', 'bug1', 'bug2', 'bug3', 'zed']
     assert f'kept {finished}' in done.stdout or f'kept {finished - 1}' in done.stdout
     assert len(read_gradebook(out)) == 8
 
 
-def test_two_entries_with_one_id_are_refused(tmp_path):
+def test_two_entries_with_one_name_are_both_graded_under_their_full_names(tmp_path):
     build(tmp_path / 'subs' / 'amy')
     shutil.make_archive(str(tmp_path / 'subs' / 'amy'), 'zip', tmp_path / 'subs' / 'amy')
-    with pytest.raises(ValueError, match='amy'):
-        batch.submissions(tmp_path / 'subs')
+    build(tmp_path / 'subs' / 'bo')
+    assert list(batch.submissions(tmp_path / 'subs')) == ['amy', 'amy.zip', 'bo']
 
 
 def test_overlapping_shards_are_refused(unsharded, tmp_path):

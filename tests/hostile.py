@@ -1,0 +1,123 @@
+"""Builders of hostile and broken inputs for the adversarial tests; nothing here is shipped."""
+
+import io
+import json
+import os
+import stat
+import struct
+import subprocess
+import sys
+import zipfile
+
+from tests.submissions import ROOT
+
+RELU = '    return np.maximum(x, 0.0)\n'
+
+
+def relu_body(body):
+    """A replace= edit of tests.submissions.build that gives the reference's relu another body."""
+    return [('activations.py', RELU, body)]
+
+
+def reference_zip(path, prefix='', only=None):
+    """A zip of the reference's modules (or of `only` of them) under `prefix`; returns path."""
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as zf:
+        for module in sorted((ROOT / 'solution').glob('*.py')):
+            if only is None or module.name in only:
+                zf.write(module, prefix + module.name)
+    return path
+
+
+def add_link_entry(archive, name, target):
+    """Append to a zip an entry marked as a symbolic link (as `zip --symlinks` stores one)."""
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    with zipfile.ZipFile(archive, 'a') as zf:
+        zf.writestr(info, target)
+
+
+def corrupt_entry(archive, name, method=zipfile.ZIP_DEFLATED):
+    """Rewrite a zip so that the compressed stream of entry `name` (written with `method`)
+    is damaged in its middle while every header stays valid."""
+    with zipfile.ZipFile(archive) as zf:
+        contents = {info.filename: zf.read(info) for info in zf.infolist()}
+    with zipfile.ZipFile(archive, 'w') as zf:
+        for entry, data in contents.items():
+            zf.writestr(entry, data, compress_type=method if entry == name else zipfile.ZIP_DEFLATED)
+    raw = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(name)
+    header = info.header_offset
+    name_length, extra_length = struct.unpack('<HH', raw[header + 26:header + 30])
+    start = header + 30 + name_length + extra_length
+    for offset in range(start + info.compress_size // 3, start + 2 * info.compress_size // 3):
+        raw[offset] ^= 0x5A
+    archive.write_bytes(bytes(raw))
+    return archive
+
+
+def zip_bomb(archive, inflated_bytes, declared_bytes=None):
+    """A zip whose activations.py inflates to `inflated_bytes` zeros; with `declared_bytes`,
+    its headers claim that size instead (the lie of a crafted archive)."""
+    with zipfile.ZipFile(archive, 'w', zipfile.ZIP_DEFLATED) as zf:
+        info = zipfile.ZipInfo('activations.py')
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, 'w') as entry:
+            chunk = bytes(2 ** 20)
+            for _ in range(inflated_bytes // len(chunk)):
+                entry.write(chunk)
+    if declared_bytes is not None:
+        raw = bytearray(archive.read_bytes())
+        local, central = raw.find(b'PK\x03\x04'), raw.find(b'PK\x01\x02')
+        raw[local + 22:local + 26] = struct.pack('<I', declared_bytes)      # uncompressed size
+        raw[central + 24:central + 28] = struct.pack('<I', declared_bytes)
+        archive.write_bytes(bytes(raw))
+    return archive
+
+
+def invalid_utf8_name_zip(archive):
+    """A zip whose one entry name is flagged UTF-8 but is not."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w') as zf:
+        zf.writestr('abc.py', 'x = 1\n')
+    raw = bytearray(buffer.getvalue())
+    for at in (raw.find(b'abc.py'), raw.rfind(b'abc.py')):
+        raw[at:at + 3] = b'\xff\xfe\xfd'
+    central = raw.find(b'PK\x01\x02')
+    raw[central + 9] |= 0x08          # general purpose flag bit 11: the name is UTF-8
+    archive.write_bytes(bytes(raw))
+    return archive
+
+
+def forged_answer(value_bytes):
+    """Source of a dL_dW_o that writes, on the worker's own answer channel, a well-formed answer
+    holding one array of `value_bytes` bytes, then returns normally."""
+    return f'''    import json as _json, os as _os, stat as _stat, struct as _struct, io as _io
+    _blob = _io.BytesIO()
+    np.lib.format.write_array(_blob, np.zeros({value_bytes} // 8), allow_pickle=False)
+    _blob = _blob.getvalue()
+    _doc = _json.dumps({{'ok': True, 'value': {{'__array__': 0}}, 'output': ''}}).encode()
+    _message = _struct.pack('<I', len(_doc)) + _doc + _struct.pack('<Q', len(_blob)) + _blob
+    for _fd in range(3, 12):
+        try:
+            if _stat.S_ISFIFO(_os.fstat(_fd).st_mode):
+                _os.write(_fd, _message)
+        except OSError:
+            pass
+    return h.T @ gradCE(target, prediction)
+'''
+
+
+def grade_in_subprocess(source, suite='public', sandbox='bwrap', limits=None):
+    """Grade in a fresh Python process; (results, the grading process's peak resident MiB)."""
+    code = ('import json, resource\n'
+            'from grader.grading import grade\n'
+            'from grader.isolation import Limits\n'
+            f'results = grade({str(source)!r}, {suite!r}, sandbox={sandbox!r}, limits=Limits(**{limits or {}!r}))\n'
+            'peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n'
+            'print(json.dumps({"peak": peak, "results": results}))\n')
+    done = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return out['results'], out['peak']
