@@ -158,6 +158,19 @@ def test_make_grade_shows_which_test_is_running():
     assert 'Grading: 3/81 tests' in screen.getvalue() and 'softmax of a batch of one' in screen.getvalue()
 
 
+# Files named like the grader's own
+
+@pytest.mark.parametrize('sandbox', SANDBOXES)
+def test_student_modules_named_like_the_workers_files_are_the_students(tmp_path, sandbox):
+    folder = build(tmp_path / 'sub')
+    for name in ('runner', 'codec', 'worker'):
+        (folder / f'{name}.py').write_text(f'def scale():\n    return 1.0\n\n\nNAME = {name!r}\n')
+    two_layer = folder / 'two_layer.py'
+    two_layer.write_text('from codec import scale as _scale\nfrom runner import NAME as _runner\nimport worker as _worker\n'
+                         + two_layer.read_text().replace('    return x @ W + b\n', '    return (x @ W + b) * _scale()\n'))
+    assert graded(folder, sandbox)['score'] == 100
+
+
 # Whole-submission limits: memory, processes and disk of all its processes together.
 
 FOUR_CHILDREN = '''    import os, time
