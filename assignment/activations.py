@@ -16,7 +16,10 @@ def relu(x):
     Returns:
     - max(x, 0) elementwise, same shape as x
     """
-    raise NotImplementedError('return max(x, 0) elementwise (np.maximum)')
+    # TODO: Return max(x, 0) entry by entry, as a float array of the shape of x.
+    #   numpy has an elementwise maximum that broadcasts a scalar.
+    # END TODO
+    raise NotImplementedError
 
 
 def gradRelu(x):
@@ -28,7 +31,10 @@ def gradRelu(x):
     Returns:
     - float array, same shape as x: 1.0 where x > 0, else 0.0 (0.0 at exactly 0)
     """
-    raise NotImplementedError('return 1.0 where x > 0 and 0.0 elsewhere, as a float array')
+    # TODO: Return 1.0 where x > 0 and 0.0 elsewhere, also at exactly 0.
+    #   A comparison gives booleans: turn them into floats.
+    # END TODO
+    raise NotImplementedError
 
 
 def sigmoid(x):
@@ -40,7 +46,11 @@ def sigmoid(x):
     Returns:
     - sigmoid(x) elementwise, same shape as x; finite for any finite x
     """
-    raise NotImplementedError('return 1 / (1 + exp(-x)) without letting exp overflow for x << 0')
+    # TODO: Compute 1 / (1 + exp(-x)) without ever exponentiating a large positive number:
+    #   for x < 0, exp(-x) overflows. Rewrite the formula for negative x so that only
+    #   exp(-|x|), which lies in (0, 1], is needed (see "Numerical stability" in the handout).
+    # END TODO
+    raise NotImplementedError
 
 
 def tanh(x):
@@ -52,7 +62,10 @@ def tanh(x):
     Returns:
     - tanh(x) elementwise, same shape as x
     """
-    raise NotImplementedError('return the hyperbolic tangent of x elementwise')
+    # TODO: Return the hyperbolic tangent of every entry; it must stay finite for |x| up to 1000,
+    #   which a ratio of exponentials does not.
+    # END TODO
+    raise NotImplementedError
 
 
 def actFun(z, type):
@@ -68,7 +81,10 @@ def actFun(z, type):
     Raises:
     - ValueError for any other type
     """
-    raise NotImplementedError('dispatch on type to tanh, sigmoid or relu; raise ValueError otherwise')
+    # TODO: Apply the activation that `type` names ('tanh', 'sigmoid' or 'relu') using the
+    #   functions above; for any other name raise ValueError with a helpful message.
+    # END TODO
+    raise NotImplementedError
 
 
 def diff_actFun(z, type):
@@ -84,4 +100,8 @@ def diff_actFun(z, type):
     Raises:
     - ValueError for any other type
     """
-    raise NotImplementedError("tanh' = 1 - tanh^2, sigmoid' = s (1 - s), relu' = gradRelu; ValueError otherwise")
+    # TODO: Return the derivative of actFun(z, type) at the pre-activation z. Write each
+    #   derivative in terms of the activation itself (see "Activation derivatives"), and
+    #   raise ValueError for an unknown type, as actFun does.
+    # END TODO
+    raise NotImplementedError

@@ -16,7 +16,10 @@ def softmax(x):
     Returns:
     - probabilities, (N, C); every row sums to 1. Finite for logits as large as 1e4.
     """
-    raise NotImplementedError("subtract each row's max before exp (softmax is shift-invariant), then normalise rows")
+    # TODO: Exponentiate and normalise each ROW. exp(1e4) overflows: use that softmax does not
+    #   change when a constant is subtracted from a row (see "Numerical stability").
+    # END TODO
+    raise NotImplementedError
 
 
 def averageCE(target, prediction):
@@ -30,7 +33,10 @@ def averageCE(target, prediction):
     - float: -(1/N) * sum_n sum_c target[n, c] * log(prediction[n, c]); finite when
       prediction is exactly 0 where target is 0
     """
-    raise NotImplementedError('-(1/N) sum target * log(prediction), taking logs only where target > 0')
+    # TODO: The mean over the N samples of -sum_c target * log(prediction). A term whose target
+    #   is 0 adds nothing, and log(0) there would make it nan: take logs only where needed.
+    # END TODO
+    raise NotImplementedError
 
 
 def gradCE(target, prediction):
@@ -43,4 +49,8 @@ def gradCE(target, prediction):
     Returns:
     - dLoss/do, (N, C)
     """
-    raise NotImplementedError('(prediction - target) / N')
+    # TODO: The gradient of averageCE(target, softmax(o)) with respect to the logits o, written
+    #   with prediction = softmax(o). Derive it first ("Softmax and cross-entropy"): the
+    #   softmax Jacobian simplifies a lot. Mind the average over the batch.
+    # END TODO
+    raise NotImplementedError

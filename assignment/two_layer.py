@@ -23,7 +23,9 @@ def compute(x, W, b):
     Returns:
     - x @ W + b, (N, H)
     """
-    raise NotImplementedError('x @ W + b')
+    # TODO: The affine map of a batch: every row of x times W, plus the bias row b.
+    # END TODO
+    raise NotImplementedError
 
 
 def dL_dW_o(target, prediction, h):
@@ -37,7 +39,10 @@ def dL_dW_o(target, prediction, h):
     Returns:
     - dLoss/dW_o, (H, C)
     """
-    raise NotImplementedError('h^T @ dLoss/do, where dLoss/do = gradCE(target, prediction)')
+    # TODO: Chain rule through o = h W_o + b_o: combine h and dLoss/do (gradCE gives it) so
+    #   that the sum over samples happens in a matrix product of shape (H, C).
+    # END TODO
+    raise NotImplementedError
 
 
 def dL_db_o(target, prediction):
@@ -50,7 +55,9 @@ def dL_db_o(target, prediction):
     Returns:
     - dLoss/db_o, (1, C)
     """
-    raise NotImplementedError('sum dLoss/do over the samples, keeping shape (1, C)')
+    # TODO: The bias is added to every sample: sum dLoss/do over the samples, keeping (1, C).
+    # END TODO
+    raise NotImplementedError
 
 
 def dL_dW_h(target, prediction, W_o, x, W_h, b_h):
@@ -67,7 +74,11 @@ def dL_dW_h(target, prediction, W_o, x, W_h, b_h):
     Returns:
     - dLoss/dW_h, (D, H)
     """
-    raise NotImplementedError('x^T @ dLoss/dz, where dLoss/dz = (dLoss/do @ W_o^T) * gradRelu(x W_h + b_h)')
+    # TODO: Backpropagate dLoss/do through W_o to h, then through the ReLU to z_h = x W_h + b_h
+    #   (its derivative is taken at z_h, not at h), then through W_h. Check every shape
+    #   against "Backpropagation through the hidden layer".
+    # END TODO
+    raise NotImplementedError
 
 
 def dL_db_h(target, prediction, W_o, x, W_h, b_h):
@@ -78,7 +89,9 @@ def dL_db_h(target, prediction, W_o, x, W_h, b_h):
     Returns:
     - dLoss/db_h, (1, H)
     """
-    raise NotImplementedError('sum dLoss/dz (see dL_dW_h) over the samples, keeping shape (1, H)')
+    # TODO: As dL_dW_h down to dLoss/dz_h, then the bias step, as in dL_db_o: shape (1, H).
+    # END TODO
+    raise NotImplementedError
 
 
 # Part 4: a trainable classifier with any activation and L2 regularisation.
@@ -97,7 +110,10 @@ def init_params(nn_input_dim, nn_hidden_dim, nn_output_dim, seed=0):
     Returns:
     - params: {'W1': (D, H), 'b1': (1, H), 'W2': (H, C), 'b2': (1, C)}
     """
-    raise NotImplementedError('W ~ standard normal from np.random.default_rng(seed), divided by sqrt(fan_in); b = 0')
+    # TODO: Follow the recipe of "Initialisation" exactly: one np.random.default_rng(seed),
+    #   W1 then W2, each scaled by 1/sqrt(fan_in); biases zeros of shape (1, H) and (1, C).
+    # END TODO
+    raise NotImplementedError
 
 
 def feedforward(X, params, actFun_type='tanh'):
@@ -111,7 +127,9 @@ def feedforward(X, params, actFun_type='tanh'):
     Returns:
     - probs: softmax(actFun(X W1 + b1) W2 + b2), (N, C)
     """
-    raise NotImplementedError('hidden layer with actFun, then the output layer with softmax')
+    # TODO: The hidden layer applies compute and actFun; the output layer compute and softmax.
+    # END TODO
+    raise NotImplementedError
 
 
 def calculate_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
@@ -127,7 +145,10 @@ def calculate_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     Returns:
     - float: averageCE(one_hot(y), probs) + lambda/2 * (sum(W1**2) + sum(W2**2))
     """
-    raise NotImplementedError("averageCE of the one-hot labels and feedforward's probs, plus lambda/2 * sum of squared weights")
+    # TODO: The average cross-entropy of the one-hot labels and feedforward's probabilities, plus
+    #   the L2 penalty of Part 4 (weights only). Take C from the parameters, not from y.
+    # END TODO
+    raise NotImplementedError
 
 
 def loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
@@ -143,7 +164,11 @@ def loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     - grads: {'W1': (D, H), 'b1': (1, H), 'W2': (H, C), 'b2': (1, C)}, the gradient
       of the loss with respect to each parameter
     """
-    raise NotImplementedError('forward (keep z1 = X W1 + b1 and a1 = actFun(z1)), then backward with gradCE, diff_actFun and lambda W')
+    # TODO: One forward pass (keep z1 and a1 = actFun(z1)), the loss of calculate_loss, then one
+    #   backward pass: the derivation of Part 3 with diff_actFun in place of gradRelu, and
+    #   the L2 term added to each weight gradient ("L2 regularisation").
+    # END TODO
+    raise NotImplementedError
 
 
 def backprop(X, y, params, actFun_type='tanh', reg_lambda=0.0):
@@ -168,7 +193,9 @@ def predict(X, params, actFun_type='tanh'):
     Returns:
     - integer labels, (N,)
     """
-    raise NotImplementedError("argmax of feedforward's probs along the class axis")
+    # TODO: Return the most probable class of every sample: integer labels of shape (N,).
+    # END TODO
+    raise NotImplementedError
 
 
 def momentum_step(params, grads, velocity, epsilon, momentum):
@@ -186,7 +213,10 @@ def momentum_step(params, grads, velocity, epsilon, momentum):
     Returns:
     - (new_params, new_velocity): dicts with the keys of params
     """
-    raise NotImplementedError('for every key, v = momentum * v - epsilon * g, then p = p + v')
+    # TODO: Apply the update of "Momentum" to every key: first the new velocity, then move the
+    #   parameter by the NEW velocity. Return new dicts; leave the inputs unchanged.
+    # END TODO
+    raise NotImplementedError
 
 
 def fit_model(X, y, nn_hidden_dim, actFun_type='tanh', epsilon=0.01, num_passes=20000,
@@ -208,4 +238,8 @@ def fit_model(X, y, nn_hidden_dim, actFun_type='tanh', epsilon=0.01, num_passes=
     - params: the trained parameters
     - losses: (num_passes,), losses[i] is the loss of the parameters pass i started from
     """
-    raise NotImplementedError('start from init_params(D, H, C, seed) and zero velocity; each pass, record the loss, then momentum_step')
+    # TODO: Start from init_params(D, nn_hidden_dim, C, seed) with C = max(y) + 1 and zero
+    #   velocities. Each pass records the loss of the current parameters, then takes one
+    #   momentum_step with the gradients of that same forward pass (loss_and_grads).
+    # END TODO
+    raise NotImplementedError

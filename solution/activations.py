@@ -16,7 +16,10 @@ def relu(x):
     Returns:
     - max(x, 0) elementwise, same shape as x
     """
-    # BEGIN SOLUTION: return max(x, 0) elementwise (np.maximum)
+    # TODO: Return max(x, 0) entry by entry, as a float array of the shape of x.
+    #   numpy has an elementwise maximum that broadcasts a scalar.
+    # END TODO
+    # BEGIN SOLUTION
     return np.maximum(x, 0.0)
     # END SOLUTION
 
@@ -30,7 +33,10 @@ def gradRelu(x):
     Returns:
     - float array, same shape as x: 1.0 where x > 0, else 0.0 (0.0 at exactly 0)
     """
-    # BEGIN SOLUTION: return 1.0 where x > 0 and 0.0 elsewhere, as a float array
+    # TODO: Return 1.0 where x > 0 and 0.0 elsewhere, also at exactly 0.
+    #   A comparison gives booleans: turn them into floats.
+    # END TODO
+    # BEGIN SOLUTION
     return (x > 0).astype(np.float64)
     # END SOLUTION
 
@@ -44,7 +50,11 @@ def sigmoid(x):
     Returns:
     - sigmoid(x) elementwise, same shape as x; finite for any finite x
     """
-    # BEGIN SOLUTION: return 1 / (1 + exp(-x)) without letting exp overflow for x << 0
+    # TODO: Compute 1 / (1 + exp(-x)) without ever exponentiating a large positive number:
+    #   for x < 0, exp(-x) overflows. Rewrite the formula for negative x so that only
+    #   exp(-|x|), which lies in (0, 1], is needed (see "Numerical stability" in the handout).
+    # END TODO
+    # BEGIN SOLUTION
     # exp(-|x|) lies in (0, 1], so neither branch can overflow.
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -60,7 +70,10 @@ def tanh(x):
     Returns:
     - tanh(x) elementwise, same shape as x
     """
-    # BEGIN SOLUTION: return the hyperbolic tangent of x elementwise
+    # TODO: Return the hyperbolic tangent of every entry; it must stay finite for |x| up to 1000,
+    #   which a ratio of exponentials does not.
+    # END TODO
+    # BEGIN SOLUTION
     return np.tanh(x)
     # END SOLUTION
 
@@ -78,7 +91,10 @@ def actFun(z, type):
     Raises:
     - ValueError for any other type
     """
-    # BEGIN SOLUTION: dispatch on type to tanh, sigmoid or relu; raise ValueError otherwise
+    # TODO: Apply the activation that `type` names ('tanh', 'sigmoid' or 'relu') using the
+    #   functions above; for any other name raise ValueError with a helpful message.
+    # END TODO
+    # BEGIN SOLUTION
     if type == 'tanh':
         return tanh(z)
     if type == 'sigmoid':
@@ -102,7 +118,11 @@ def diff_actFun(z, type):
     Raises:
     - ValueError for any other type
     """
-    # BEGIN SOLUTION: tanh' = 1 - tanh^2, sigmoid' = s (1 - s), relu' = gradRelu; ValueError otherwise
+    # TODO: Return the derivative of actFun(z, type) at the pre-activation z. Write each
+    #   derivative in terms of the activation itself (see "Activation derivatives"), and
+    #   raise ValueError for an unknown type, as actFun does.
+    # END TODO
+    # BEGIN SOLUTION
     if type == 'tanh':
         return 1.0 - tanh(z) ** 2
     if type == 'sigmoid':

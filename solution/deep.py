@@ -28,7 +28,11 @@ def init_deep(layer_sizes, seed=0):
     Returns:
     - params: {'Wl': (layer_sizes[l-1], layer_sizes[l]), 'bl': (1, layer_sizes[l])} for l = 1..L
     """
-    # BEGIN SOLUTION: for l = 1..L in order, Wl ~ standard normal / sqrt(fan_in) from one default_rng(seed); bl = 0
+    # TODO: Follow the recipe of "Initialisation" for every layer l = 1..L in order, with ONE
+    #   generator for all layers: Wl of shape (layer_sizes[l-1], layer_sizes[l]) scaled
+    #   by 1/sqrt(fan_in), and bl zeros of shape (1, layer_sizes[l]).
+    # END TODO
+    # BEGIN SOLUTION
     rng = np.random.default_rng(seed)
     params = {}
     for l, (fan_in, fan_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
@@ -49,7 +53,10 @@ def deep_feedforward(X, params, actFun_type='tanh'):
     Returns:
     - probs: (N, C)
     """
-    # BEGIN SOLUTION: a = X; a = actFun(a Wl + bl) for every hidden layer; softmax(a WL + bL)
+    # TODO: Start from a = X; every hidden layer l < L applies its affine map and actFun;
+    #   the last layer applies its affine map and softmax. Mind L = 1 (no hidden layer).
+    # END TODO
+    # BEGIN SOLUTION
     L = num_layers(params)
     a = X
     for l in range(1, L):
@@ -71,7 +78,11 @@ def deep_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     Returns:
     - float: the loss
     """
-    # BEGIN SOLUTION: averageCE of the one-hot labels and deep_feedforward's probs, plus lambda/2 * every sum(Wl**2)
+    # TODO: The average cross-entropy of the one-hot labels and the probabilities, plus the
+    #   L2 penalty over the weights of every layer (not the biases). Take C from the
+    #   parameters, not from y.
+    # END TODO
+    # BEGIN SOLUTION
     probs = deep_feedforward(X, params, actFun_type)
     target = np.eye(probs.shape[1])[y]
     penalty = sum(np.sum(params[f'W{l}'] ** 2) for l in range(1, num_layers(params) + 1))
@@ -88,7 +99,11 @@ def deep_loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     - loss: float, as deep_loss
     - grads: dict with the keys and shapes of params
     """
-    # BEGIN SOLUTION: forward keeping every layer's input a and pre-activation z; backward from gradCE, layer by layer
+    # TODO: Forward: keep every hidden layer's input a and pre-activation z. Loss: as deep_loss.
+    #   Backward: start from dLoss/dz of the output layer and apply the recursion of
+    #   "The deep network" from l = L down to 1; every weight gradient gets its L2 term.
+    # END TODO
+    # BEGIN SOLUTION
     L = num_layers(params)
     inputs, pre_acts = [], []          # the input a and pre-activation z of each hidden layer
     a = X
@@ -139,7 +154,9 @@ def deep_predict(X, params, actFun_type='tanh'):
     Returns:
     - integer labels, (N,)
     """
-    # BEGIN SOLUTION: argmax of deep_feedforward's probs along the class axis
+    # TODO: Return the most probable class of every sample: integer labels of shape (N,).
+    # END TODO
+    # BEGIN SOLUTION
     return np.argmax(deep_feedforward(X, params, actFun_type), axis=1)
     # END SOLUTION
 
@@ -159,7 +176,10 @@ def deep_fit(X, y, layer_sizes, actFun_type='tanh', epsilon=0.01, num_passes=500
     - params: the trained parameters
     - losses: (num_passes,), losses[i] is the loss of the parameters pass i started from
     """
-    # BEGIN SOLUTION: as fit_model, starting from init_deep(layer_sizes, seed)
+    # TODO: As fit_model, but for the deep network: start from init_deep(layer_sizes, seed)
+    #   and zero velocities, and use deep_loss_and_grads and momentum_step every pass.
+    # END TODO
+    # BEGIN SOLUTION
     params = init_deep(layer_sizes, seed)
     velocity = {k: np.zeros_like(p) for k, p in params.items()}
     losses = np.empty(num_passes)

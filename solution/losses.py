@@ -16,7 +16,10 @@ def softmax(x):
     Returns:
     - probabilities, (N, C); every row sums to 1. Finite for logits as large as 1e4.
     """
-    # BEGIN SOLUTION: subtract each row's max before exp (softmax is shift-invariant), then normalise rows
+    # TODO: Exponentiate and normalise each ROW. exp(1e4) overflows: use that softmax does not
+    #   change when a constant is subtracted from a row (see "Numerical stability").
+    # END TODO
+    # BEGIN SOLUTION
     # Work on a (C, N) copy, one row per class: numpy reduces across the rows of a
     # contiguous array several times faster than along N rows of only C numbers each.
     classes = np.ascontiguousarray(x.T)
@@ -36,7 +39,10 @@ def averageCE(target, prediction):
     - float: -(1/N) * sum_n sum_c target[n, c] * log(prediction[n, c]); finite when
       prediction is exactly 0 where target is 0
     """
-    # BEGIN SOLUTION: -(1/N) sum target * log(prediction), taking logs only where target > 0
+    # TODO: The mean over the N samples of -sum_c target * log(prediction). A term whose target
+    #   is 0 adds nothing, and log(0) there would make it nan: take logs only where needed.
+    # END TODO
+    # BEGIN SOLUTION
     # Terms with target == 0 contribute nothing; skipping them avoids 0 * log(0) = nan.
     hit = target > 0
     return float(-np.sum(target[hit] * np.log(prediction[hit])) / target.shape[0])
@@ -53,6 +59,10 @@ def gradCE(target, prediction):
     Returns:
     - dLoss/do, (N, C)
     """
-    # BEGIN SOLUTION: (prediction - target) / N
+    # TODO: The gradient of averageCE(target, softmax(o)) with respect to the logits o, written
+    #   with prediction = softmax(o). Derive it first ("Softmax and cross-entropy"): the
+    #   softmax Jacobian simplifies a lot. Mind the average over the batch.
+    # END TODO
+    # BEGIN SOLUTION
     return (prediction - target) / target.shape[0]
     # END SOLUTION

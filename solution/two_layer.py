@@ -23,7 +23,9 @@ def compute(x, W, b):
     Returns:
     - x @ W + b, (N, H)
     """
-    # BEGIN SOLUTION: x @ W + b
+    # TODO: The affine map of a batch: every row of x times W, plus the bias row b.
+    # END TODO
+    # BEGIN SOLUTION
     return x @ W + b
     # END SOLUTION
 
@@ -39,7 +41,10 @@ def dL_dW_o(target, prediction, h):
     Returns:
     - dLoss/dW_o, (H, C)
     """
-    # BEGIN SOLUTION: h^T @ dLoss/do, where dLoss/do = gradCE(target, prediction)
+    # TODO: Chain rule through o = h W_o + b_o: combine h and dLoss/do (gradCE gives it) so
+    #   that the sum over samples happens in a matrix product of shape (H, C).
+    # END TODO
+    # BEGIN SOLUTION
     return h.T @ gradCE(target, prediction)
     # END SOLUTION
 
@@ -54,7 +59,9 @@ def dL_db_o(target, prediction):
     Returns:
     - dLoss/db_o, (1, C)
     """
-    # BEGIN SOLUTION: sum dLoss/do over the samples, keeping shape (1, C)
+    # TODO: The bias is added to every sample: sum dLoss/do over the samples, keeping (1, C).
+    # END TODO
+    # BEGIN SOLUTION
     return np.sum(gradCE(target, prediction), axis=0, keepdims=True)
     # END SOLUTION
 
@@ -73,7 +80,11 @@ def dL_dW_h(target, prediction, W_o, x, W_h, b_h):
     Returns:
     - dLoss/dW_h, (D, H)
     """
-    # BEGIN SOLUTION: x^T @ dLoss/dz, where dLoss/dz = (dLoss/do @ W_o^T) * gradRelu(x W_h + b_h)
+    # TODO: Backpropagate dLoss/do through W_o to h, then through the ReLU to z_h = x W_h + b_h
+    #   (its derivative is taken at z_h, not at h), then through W_h. Check every shape
+    #   against "Backpropagation through the hidden layer".
+    # END TODO
+    # BEGIN SOLUTION
     dz = (gradCE(target, prediction) @ W_o.T) * gradRelu(compute(x, W_h, b_h))
     return x.T @ dz
     # END SOLUTION
@@ -87,7 +98,9 @@ def dL_db_h(target, prediction, W_o, x, W_h, b_h):
     Returns:
     - dLoss/db_h, (1, H)
     """
-    # BEGIN SOLUTION: sum dLoss/dz (see dL_dW_h) over the samples, keeping shape (1, H)
+    # TODO: As dL_dW_h down to dLoss/dz_h, then the bias step, as in dL_db_o: shape (1, H).
+    # END TODO
+    # BEGIN SOLUTION
     dz = (gradCE(target, prediction) @ W_o.T) * gradRelu(compute(x, W_h, b_h))
     return np.sum(dz, axis=0, keepdims=True)
     # END SOLUTION
@@ -109,7 +122,10 @@ def init_params(nn_input_dim, nn_hidden_dim, nn_output_dim, seed=0):
     Returns:
     - params: {'W1': (D, H), 'b1': (1, H), 'W2': (H, C), 'b2': (1, C)}
     """
-    # BEGIN SOLUTION: W ~ standard normal from np.random.default_rng(seed), divided by sqrt(fan_in); b = 0
+    # TODO: Follow the recipe of "Initialisation" exactly: one np.random.default_rng(seed),
+    #   W1 then W2, each scaled by 1/sqrt(fan_in); biases zeros of shape (1, H) and (1, C).
+    # END TODO
+    # BEGIN SOLUTION
     rng = np.random.default_rng(seed)
     return {
         'W1': rng.standard_normal((nn_input_dim, nn_hidden_dim)) / np.sqrt(nn_input_dim),
@@ -131,7 +147,9 @@ def feedforward(X, params, actFun_type='tanh'):
     Returns:
     - probs: softmax(actFun(X W1 + b1) W2 + b2), (N, C)
     """
-    # BEGIN SOLUTION: hidden layer with actFun, then the output layer with softmax
+    # TODO: The hidden layer applies compute and actFun; the output layer compute and softmax.
+    # END TODO
+    # BEGIN SOLUTION
     a1 = actFun(compute(X, params['W1'], params['b1']), actFun_type)
     return softmax(compute(a1, params['W2'], params['b2']))
     # END SOLUTION
@@ -150,7 +168,10 @@ def calculate_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     Returns:
     - float: averageCE(one_hot(y), probs) + lambda/2 * (sum(W1**2) + sum(W2**2))
     """
-    # BEGIN SOLUTION: averageCE of the one-hot labels and feedforward's probs, plus lambda/2 * sum of squared weights
+    # TODO: The average cross-entropy of the one-hot labels and feedforward's probabilities, plus
+    #   the L2 penalty of Part 4 (weights only). Take C from the parameters, not from y.
+    # END TODO
+    # BEGIN SOLUTION
     probs = feedforward(X, params, actFun_type)
     target = np.eye(probs.shape[1])[y]
     penalty = np.sum(params['W1'] ** 2) + np.sum(params['W2'] ** 2)
@@ -171,7 +192,11 @@ def loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     - grads: {'W1': (D, H), 'b1': (1, H), 'W2': (H, C), 'b2': (1, C)}, the gradient
       of the loss with respect to each parameter
     """
-    # BEGIN SOLUTION: forward (keep z1 = X W1 + b1 and a1 = actFun(z1)), then backward with gradCE, diff_actFun and lambda W
+    # TODO: One forward pass (keep z1 and a1 = actFun(z1)), the loss of calculate_loss, then one
+    #   backward pass: the derivation of Part 3 with diff_actFun in place of gradRelu, and
+    #   the L2 term added to each weight gradient ("L2 regularisation").
+    # END TODO
+    # BEGIN SOLUTION
     W1, b1, W2, b2 = params['W1'], params['b1'], params['W2'], params['b2']
     z1 = compute(X, W1, b1)
     a1 = actFun(z1, actFun_type)
@@ -217,7 +242,9 @@ def predict(X, params, actFun_type='tanh'):
     Returns:
     - integer labels, (N,)
     """
-    # BEGIN SOLUTION: argmax of feedforward's probs along the class axis
+    # TODO: Return the most probable class of every sample: integer labels of shape (N,).
+    # END TODO
+    # BEGIN SOLUTION
     return np.argmax(feedforward(X, params, actFun_type), axis=1)
     # END SOLUTION
 
@@ -237,7 +264,10 @@ def momentum_step(params, grads, velocity, epsilon, momentum):
     Returns:
     - (new_params, new_velocity): dicts with the keys of params
     """
-    # BEGIN SOLUTION: for every key, v = momentum * v - epsilon * g, then p = p + v
+    # TODO: Apply the update of "Momentum" to every key: first the new velocity, then move the
+    #   parameter by the NEW velocity. Return new dicts; leave the inputs unchanged.
+    # END TODO
+    # BEGIN SOLUTION
     new_velocity = {k: momentum * velocity[k] - epsilon * grads[k] for k in params}
     new_params = {k: params[k] + new_velocity[k] for k in params}
     return new_params, new_velocity
@@ -263,7 +293,11 @@ def fit_model(X, y, nn_hidden_dim, actFun_type='tanh', epsilon=0.01, num_passes=
     - params: the trained parameters
     - losses: (num_passes,), losses[i] is the loss of the parameters pass i started from
     """
-    # BEGIN SOLUTION: start from init_params(D, H, C, seed) and zero velocity; each pass, record the loss, then momentum_step
+    # TODO: Start from init_params(D, nn_hidden_dim, C, seed) with C = max(y) + 1 and zero
+    #   velocities. Each pass records the loss of the current parameters, then takes one
+    #   momentum_step with the gradients of that same forward pass (loss_and_grads).
+    # END TODO
+    # BEGIN SOLUTION
     params = init_params(X.shape[1], nn_hidden_dim, int(np.max(y)) + 1, seed)
     velocity = {k: np.zeros_like(p) for k, p in params.items()}
     losses = np.empty(num_passes)

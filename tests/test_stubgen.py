@@ -36,11 +36,14 @@ def test_no_solution_line_leaks_into_assignment():
             assert not leaked, f'{path.relative_to(ROOT)} contains solution lines: {sorted(leaked)}'
 
 
-def test_every_block_becomes_a_stub_with_its_hint():
+def test_every_block_becomes_a_stub_below_its_hint():
     source = (
         'def f(x):\n'
         '    """Doc."""\n'
-        '    # BEGIN SOLUTION: return twice x\n'
+        '    # TODO: twice x,\n'
+        '    #   in one line\n'
+        '    # END TODO\n'
+        '    # BEGIN SOLUTION\n'
         '    y = 2 * x\n'
         '    return y\n'
         '    # END SOLUTION\n'
@@ -48,16 +51,22 @@ def test_every_block_becomes_a_stub_with_its_hint():
     assert stubgen.stub_source(source) == (
         'def f(x):\n'
         '    """Doc."""\n'
-        "    raise NotImplementedError('return twice x')\n"
+        '    # TODO: twice x,\n'
+        '    #   in one line\n'
+        '    # END TODO\n'
+        '    raise NotImplementedError\n'
     )
     assert stubgen.solution_lines(source) == ['    y = 2 * x', '    return y']
 
 
+HINT = '    # TODO: a\n    # END TODO\n'
+
+
 @pytest.mark.parametrize('source, message', [
-    ('    # BEGIN SOLUTION: a\n    x = 1\n', 'never closed'),
+    (HINT + '    # BEGIN SOLUTION\n    x = 1\n', 'never closed'),
     ('    # END SOLUTION\n', 'stray'),
-    ('    # BEGIN SOLUTION:\n    # END SOLUTION\n', 'hint-less'),
-    ('# BEGIN SOLUTION: a\n# BEGIN SOLUTION: b\n# END SOLUTION\n', 'cannot nest'),
+    ('    # BEGIN SOLUTION\n    # END SOLUTION\n', 'must follow its hint'),
+    (HINT + '    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    # END SOLUTION\n', 'cannot nest'),
 ])
 def test_malformed_markers_are_refused(source, message):
     with pytest.raises(stubgen.MarkerError, match=message):

@@ -1,15 +1,21 @@
 """Generate the student skeleton in assignment/ from the reference in solution/.
 
-In a solution module, the code students must write sits between two markers:
+In a solution module, the code students must write sits between two markers, right
+below the hint they read, a fenced block of comments:
 
-    # BEGIN SOLUTION: <one-line hint of what to compute>
+    # TODO: what to compute, and what to watch for (a hint, never the answer)
+    #   ...more lines of the hint...
+    # END TODO
+    # BEGIN SOLUTION
     ...reference code...
     # END SOLUTION
 
 The skeleton keeps everything outside the markers (imports, signatures, docstrings,
-provided helpers) and replaces each marked block, at its indentation, with
+hints, provided helpers) and replaces each marked block, at its indentation, with
 
-    raise NotImplementedError(<hint>)
+    raise NotImplementedError
+
+so that the hint stays on screen while the student writes the code below it.
 
 It also builds assignment.ipynb, the notebook form: the handout as markdown, one code
 cell per stub (tools/notebook.py).
@@ -28,12 +34,13 @@ ASSIGNMENT_DIR = ROOT / 'assignment'
 HANDOUT = ROOT / 'assignment' / 'README.md'
 GRADED_MODULES = ('activations.py', 'losses.py', 'two_layer.py', 'deep.py')
 
-BEGIN = re.compile(r'^(?P<indent>\s*)# BEGIN SOLUTION:\s*(?P<hint>\S.*?)\s*$')
+BEGIN = re.compile(r'^(?P<indent>\s*)# BEGIN SOLUTION\s*$')
 END = re.compile(r'^\s*# END SOLUTION\s*$')
+END_TODO = '# END TODO'
 
 
 class MarkerError(ValueError):
-    """Solution markers that do not pair up, or a block without a hint."""
+    """Solution markers that do not pair up, or a block without a hint above it."""
 
 
 def split_blocks(text, name='<source>'):
@@ -45,16 +52,19 @@ def split_blocks(text, name='<source>'):
 
     Returns:
     - list of items in source order: a str for each provided line, and a tuple
-      (indent, hint, block_lines) for each solution block
+      (indent, block_lines) for each solution block
     """
     items, block = [], None
     for number, line in enumerate(text.splitlines(), start=1):
         begin = BEGIN.match(line)
         if block is None:
             if begin:
-                block = (begin['indent'], begin['hint'], [])
+                if not items or items[-1] != begin['indent'] + END_TODO:
+                    raise MarkerError(f'{name}:{number}: a solution block must follow its hint, '
+                                      f'a "# TODO: ..." block that ends with "{END_TODO}"')
+                block = (begin['indent'], [])
             elif END.match(line) or '# BEGIN SOLUTION' in line:
-                raise MarkerError(f'{name}:{number}: stray or hint-less solution marker')
+                raise MarkerError(f'{name}:{number}: stray solution marker')
             else:
                 items.append(line)
         elif END.match(line):
@@ -63,7 +73,7 @@ def split_blocks(text, name='<source>'):
         elif begin or '# BEGIN SOLUTION' in line:
             raise MarkerError(f'{name}:{number}: solution blocks cannot nest')
         else:
-            block[2].append(line)
+            block[1].append(line)
     if block is not None:
         raise MarkerError(f'{name}: a solution block is never closed')
     return items
@@ -76,15 +86,15 @@ def stub_source(text, name='<source>'):
         if isinstance(item, str):
             lines.append(item)
         else:
-            indent, hint, _ = item
-            lines.append(f'{indent}raise NotImplementedError({hint!r})')
+            indent, _ = item
+            lines.append(f'{indent}raise NotImplementedError')
     return '\n'.join(lines) + '\n'
 
 
 def solution_lines(text, name='<source>'):
     """The lines inside solution blocks of one module, as written."""
     return [line for item in split_blocks(text, name) if not isinstance(item, str)
-            for line in item[2]]
+            for line in item[1]]
 
 
 def secret_lines(solution_dir=SOLUTION_DIR):
@@ -99,7 +109,7 @@ def secret_lines(solution_dir=SOLUTION_DIR):
             if isinstance(item, str):
                 outside.add(item.strip())
             else:
-                inside.update(line.strip() for line in item[2])
+                inside.update(line.strip() for line in item[1])
     return {line for line in inside - outside if len(line.replace(' ', '')) >= 12}
 
 
