@@ -57,6 +57,17 @@ def load_digits():
     return X.astype(np.float64) / 16.0, y.astype(np.int64)
 
 
+def load_digit_images():
+    """The digits of load_digits as images, for a convolutional network.
+
+    Returns:
+        X: (1797, 1, 8, 8) float64 images in [0, 1], one channel.  y: (1797,) int64 in 0..9.
+    """
+    X, y = load_digits()
+    # Each row of load_digits is an 8x8 image read row by row, so this reshape is exact.
+    return X.reshape(-1, 1, 8, 8), y
+
+
 def one_hot(y, num_classes=None):
     """Turn integer class labels into one-hot rows, e.g. for a softmax loss.
 
