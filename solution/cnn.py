@@ -52,15 +52,18 @@ def im2col(x, k, stride=1, pad=0):
       top-left corner is x_pad[n, :, i*stride, j*stride], flattened in (c, p, q) order,
       the order of W[f].reshape(-1) for filters W (F, C, k, k).
     """
-    # TODO: Pad x with zeros (np.pad) and make an empty (N, H', W', C, k, k) array.
-    #   Entry (p, q) of every window at once is one strided slice of the padded image:
-    #   rows p, p + stride, ... and columns q, q + stride, ..., H' and W' of them. Fill
-    #   the array with a loop over the k*k offsets (p, q) only, then reshape it.
+    # TODO: Pad x with zeros on its two spatial axes only, then make an empty
+    #   (N, H', W', C, k, k) array. Entry (p, q) of every window at once is one strided
+    #   slice of the padded image: rows p, p + stride, ... and columns q, q + stride, ...,
+    #   H' and W' of them. Fill the array with a loop over the k*k offsets (p, q) only,
+    #   then reshape it.
     # END TODO
     # BEGIN SOLUTION
     N, C, H, W = x.shape
     out_h, out_w = output_size(H, k, stride, pad), output_size(W, k, stride, pad)
-    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    # The same as np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))), several times faster.
+    x_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    x_pad[:, :, pad:pad + H, pad:pad + W] = x
     cols = np.empty((N, out_h, out_w, C, k, k))
     for p in range(k):
         for q in range(k):

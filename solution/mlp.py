@@ -369,9 +369,12 @@ def tuned_hyperparameters():
       'num_epochs', 'batch_size', within the budget the handout states
     """
     # TODO: Tune on the validation split of load_tuning_task (never on the test split),
-    #   then return the settings that did best, within the budget.
+    #   over a few seeds, then return the settings that did best, within the budget
+    #   (check_tuning_budget in assignment/data.py).
     # END TODO
     # BEGIN SOLUTION
-    return dict(hidden_sizes=[64], epsilon=0.05, momentum=0.9, reg_lambda=0.0,
-                keep_prob=1.0, batchnorm=True, num_epochs=10, batch_size=64)
+    # The shells need a wide layer trained for long (the defaults stop after 10 epochs);
+    # batch norm's noisy batch statistics cost accuracy here, so it is off.
+    return dict(hidden_sizes=[128], actFun_type='relu', epsilon=0.1, momentum=0.9,
+                reg_lambda=0.0, keep_prob=1.0, batchnorm=False, num_epochs=200, batch_size=128)
     # END SOLUTION

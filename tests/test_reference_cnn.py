@@ -11,6 +11,7 @@ import pytest
 from assignment import data
 from grader.gradcheck import numerical_gradient, numerical_gradients, relative_error
 from solution import cnn, two_layer
+from tools.calibrate_parts_6_8 import CNN_FIT, digit_images_split
 
 # Each evaluation of a loss that sums hundreds of products carries a rounding error of
 # about 1e-16 * |f|; divided by 2h that is up to ~1e-10 absolute, a relative error just
@@ -361,21 +362,20 @@ def test_cnn_fit_replays_momentum_steps_from_init_cnn():
         np.testing.assert_array_equal(again[name], params[name])
 
 
-# Near the contract's defaults; tools/calibrate_parts_6_8.py measures these over 20 seeds.
-CNN_FIT = dict(num_filters=8, filter_size=3, hidden_dim=64, epsilon=0.05, momentum=0.9,
-               reg_lambda=0.001, num_epochs=10, batch_size=32)
-
-
-def digit_images_split(seed):
+def test_load_digit_images_are_the_digits_as_one_channel_images():
     X, y = data.load_digit_images()
-    index = np.arange(len(y)).reshape(-1, 1)         # stratified_split wants 2-D features
-    train, test, y_train, y_test = data.stratified_split(index, y, test_fraction=0.3, seed=seed)
-    return X[train[:, 0]], X[test[:, 0]], y_train, y_test
+    flat, labels = data.load_digits()
+    assert X.shape == (1797, 1, 8, 8) and X.dtype == np.float64
+    assert y.shape == (1797,) and y.dtype == np.int64
+    np.testing.assert_array_equal(X.reshape(1797, 64), flat)
+    np.testing.assert_array_equal(y, labels)
+    # Row i of the image is pixels 8i..8i+7 of the flat vector (row-major, as sklearn stores it).
+    np.testing.assert_array_equal(X[5, 0, 2], flat[5, 16:24])
 
 
 def test_cnn_learns_the_digits_on_held_out_images():
     accuracies = []
-    for seed in range(3):
+    for seed in range(2):
         X_train, X_test, y_train, y_test = digit_images_split(seed)
         params, losses = cnn.cnn_fit(X_train, y_train, seed=seed, **CNN_FIT)
         assert len(losses) == CNN_FIT['num_epochs'] * -(-len(y_train) // CNN_FIT['batch_size'])

@@ -12,6 +12,7 @@ import pytest
 from assignment import data
 from grader.gradcheck import numerical_gradient, numerical_gradients, relative_error
 from solution import deep, mlp, two_layer
+from tools.calibrate_parts_6_8 import MLP_DIGITS_FIT, MLP_DIGITS_HIDDEN, tuning_task
 
 # As in test_reference_cnn: rounding in a loss evaluation, divided by 2h, is a relative
 # error just above 1e-7 on gradient entries below 1e-3; a wrong gradient is off by 1e-2.
@@ -329,16 +330,55 @@ def test_mlp_fit_with_dropout_is_reproducible_and_differs_without():
     assert no_dropout['loss'][0] != history['loss'][0]
 
 
-# Batch norm and dropout on digits; tools/calibrate_parts_6_8.py measures this over 20 seeds.
-DIGITS_FIT = dict(epsilon=0.05, momentum=0.9, keep_prob=0.8, batchnorm=True, num_epochs=20, batch_size=64)
-
-
 def test_mlp_with_batchnorm_and_dropout_learns_the_digits():
     X, y = data.load_digits()
     accuracies = []
     for seed in range(3):
         X_train, X_test, y_train, y_test = data.stratified_split(X, y, seed=seed)
-        params, history = mlp.mlp_fit(X_train, y_train, [64, 64, 10], seed=seed, **DIGITS_FIT)
+        params, history = mlp.mlp_fit(X_train, y_train, [64, *MLP_DIGITS_HIDDEN, 10], seed=seed,
+                                      **MLP_DIGITS_FIT)
+        assert MLP_DIGITS_FIT['keep_prob'] < 1 and MLP_DIGITS_FIT['batchnorm']
         assert history['loss'][-1] < history['loss'][0]
         accuracies.append(np.mean(mlp.mlp_predict(X_test, params) == y_test))
     assert np.mean(accuracies) >= 0.95, accuracies
+
+
+# -------------------------------------------------------------- part 8: tuning
+
+def test_tuning_task_splits():
+    X_train, y_train, X_val, y_val = data.load_tuning_task(seed=3)
+    X_test, y_test = data.load_tuning_test(seed=3)
+    sizes = data.TUNING_SPLIT_SIZES
+    for X, y, n in ((X_train, y_train, sizes['train']), (X_val, y_val, sizes['val']),
+                    (X_test, y_test, sizes['test'])):
+        assert X.shape == (n, 3) and X.dtype == np.float64
+        assert y.shape == (n,) and y.dtype == np.int64
+        assert abs(np.bincount(y, minlength=4) - n / 4).max() <= 1, 'stratified, four equal classes'
+    rows = {tuple(x) for X in (X_train, X_val, X_test) for x in X}
+    assert len(rows) == sum(sizes.values()), 'the three splits are disjoint'
+    # The label is the shell: it grows with the distance to the origin.
+    radius = np.linalg.norm(X_train, axis=1)
+    assert np.all(np.diff([radius[y_train == c].max() for c in range(4)]) > 0)
+    again = data.load_tuning_task(seed=3)
+    np.testing.assert_array_equal(again[0], X_train)
+    assert not np.array_equal(data.load_tuning_task(seed=4)[0], X_train)
+
+
+@pytest.mark.parametrize('over', [dict(num_epochs=301), dict(num_epochs=100, batch_size=16),
+                                  dict(hidden_sizes=[8, 8, 8]), dict(hidden_sizes=[129]),
+                                  dict(learning_rate=0.1)])
+def test_check_tuning_budget_names_what_is_over(over):
+    with pytest.raises(ValueError, match='over the tuning budget'):
+        data.check_tuning_budget(over)
+
+
+def test_tuned_hyperparameters_fit_the_budget_and_beat_the_defaults():
+    tuned = mlp.tuned_hyperparameters()
+    assert set(tuned) <= set(data.TUNING_KEYS)
+    data.check_tuning_budget(tuned)
+    data.check_tuning_budget({})
+    for seed in range(2):
+        default_accuracy, _ = tuning_task(seed, {})
+        tuned_accuracy, _ = tuning_task(seed, tuned)
+        assert tuned_accuracy >= 0.92 and tuned_accuracy > default_accuracy + 0.05, (
+            seed, default_accuracy, tuned_accuracy)
