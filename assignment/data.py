@@ -74,7 +74,7 @@ def load_digit_images():
 # batches per epoch), at most max_hidden_layers hidden layers of at most max_hidden_size
 # units each. The first bounds the arithmetic, the second numpy's per-call overhead.
 TUNING_SPLIT_SIZES = {"train": 1000, "val": 500, "test": 1500}
-TUNING_BUDGET = {"max_sample_passes": 300_000, "max_steps": 3_000, "max_hidden_layers": 2,
+TUNING_BUDGET = {"max_sample_passes": 300_000, "max_steps": 2_000, "max_hidden_layers": 2,
                  "max_hidden_size": 128}
 TUNING_KEYS = ("hidden_sizes", "actFun_type", "epsilon", "momentum", "reg_lambda",
                "keep_prob", "batchnorm", "num_epochs", "batch_size")

@@ -36,11 +36,13 @@ MLP_DIGITS_HIDDEN = [64]
 MLP_DIGITS_FIT = dict(epsilon=0.05, momentum=0.9, keep_prob=0.8, batchnorm=True, num_epochs=20,
                       batch_size=64)
 # The largest network the tuning budget allows, trained for its full length: the most
-# samples, in the most steps (batch_size = ceil(samples / steps)), with batch norm.
-_BUDGET = data.TUNING_BUDGET
+# samples, in batches just large enough to keep within the step limit, with batch norm.
+_BUDGET, _N_TRAIN = data.TUNING_BUDGET, data.TUNING_SPLIT_SIZES['train']
+_EPOCHS = _BUDGET['max_sample_passes'] // _N_TRAIN
 BUDGET_WORST = dict(hidden_sizes=[_BUDGET['max_hidden_size']] * _BUDGET['max_hidden_layers'],
-                    num_epochs=_BUDGET['max_sample_passes'] // data.TUNING_SPLIT_SIZES['train'],
-                    batch_size=-(-_BUDGET['max_sample_passes'] // _BUDGET['max_steps']))
+                    num_epochs=_EPOCHS,
+                    batch_size=next(b for b in range(1, _N_TRAIN + 1)
+                                    if _EPOCHS * -(-_N_TRAIN // b) <= _BUDGET['max_steps']))
 
 
 def digit_images_split(seed):
