@@ -364,8 +364,9 @@ def test_tuning_task_splits():
     assert not np.array_equal(data.load_tuning_task(seed=4)[0], X_train)
 
 
-@pytest.mark.parametrize('over', [dict(num_epochs=301), dict(num_epochs=100, batch_size=16),
-                                  dict(hidden_sizes=[8, 8, 8]), dict(hidden_sizes=[129]),
+@pytest.mark.parametrize('over', [dict(num_epochs=400, hidden_sizes=[128]),
+                                  dict(num_epochs=100, batch_size=16),
+                                  dict(hidden_sizes=[8, 8, 8, 8]), dict(hidden_sizes=[257]),
                                   dict(learning_rate=0.1)])
 def test_check_tuning_budget_names_what_is_over(over):
     with pytest.raises(ValueError, match='over the tuning budget'):
@@ -375,8 +376,11 @@ def test_check_tuning_budget_names_what_is_over(over):
 def test_tuned_hyperparameters_fit_the_budget_and_beat_the_defaults():
     tuned = mlp.tuned_hyperparameters()
     assert set(tuned) <= set(data.TUNING_KEYS)
-    data.check_tuning_budget(tuned)
-    data.check_tuning_budget({})
+    cost = data.check_tuning_budget(tuned)
+    assert cost['weight_passes'] <= 0.7 * data.TUNING_BUDGET['max_weight_passes'], 'well inside'
+    assert cost['steps'] <= 0.7 * data.TUNING_BUDGET['max_steps'], 'well inside'
+    assert data.check_tuning_budget({}) == {'weights': 3 * 32 + 32 * 4, 'weight_passes': 10 * 1000 * 224,
+                                            'steps': 10 * 16}
     for seed in range(2):
         default_accuracy, _ = tuning_task(seed, {})
         tuned_accuracy, _ = tuning_task(seed, tuned)
