@@ -74,7 +74,7 @@ def load_digit_images():
 # forward; at most max_steps gradient steps, each of which costs numpy's per-call
 # overhead whatever the batch; at most max_hidden_layers of at most max_hidden_size units.
 TUNING_SPLIT_SIZES = {"train": 1000, "val": 500, "test": 1500}
-TUNING_BUDGET = {"max_weight_passes": 300_000_000, "max_steps": 3_000, "max_hidden_layers": 3,
+TUNING_BUDGET = {"max_weight_passes": 300_000_000, "max_steps": 2_500, "max_hidden_layers": 2,
                  "max_hidden_size": 256}
 TUNING_KEYS = ("hidden_sizes", "actFun_type", "epsilon", "momentum", "reg_lambda",
                "keep_prob", "batchnorm", "num_epochs", "batch_size")
