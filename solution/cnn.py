@@ -149,11 +149,11 @@ def conv_backward(dout, x, W, b, stride=1, pad=0):
     - dW: (F, C, k, k)
     - db: (F,)
     """
-    # TODO: The forward pass was out_rows = cols @ W_rows.T + b, with cols = im2col(x)
-    #   and W_rows = W.reshape(F, -1). Lay dout out as the same (N*H'*W', F) matrix
-    #   (mind the axis order), then backpropagate through that matrix product as in an
-    #   affine layer. Every entry of cols is a copy of an input pixel: col2im brings the
-    #   gradient of cols back to x.
+    # TODO: Seen through im2col, the forward pass is an affine layer whose inputs are the
+    #   window rows and whose weights are the flattened filters. Lay dout out as that
+    #   layer's (N*H'*W', F) output (mind the axis order), then backpropagate as in Part 3.
+    #   Every entry of the window rows is a copy of an input pixel: col2im brings their
+    #   gradient back to x.
     # END TODO
     # BEGIN SOLUTION
     F, _, k, _ = W.shape
