@@ -331,9 +331,11 @@ def main(argv=None):
     numpy_us, torch_us, version = step_timings(args.torch)
     print('\nOne training step (loss, gradients, momentum update) on 32 digit images, '
           'median CPU microseconds:\n')
-    print(f'| reference (numpy) | {numpy_us:.0f} us |')
+    print('| implementation | CPU us per step |')
+    print('|---|---|')
+    print(f'| reference (numpy) | {numpy_us:.0f} |')
     if torch_us is not None:
-        print(f'| PyTorch {version}, float64, one thread, timed in turns | {torch_us:.0f} us |')
+        print(f'| PyTorch {version}, float64, one thread, timed in turns | {torch_us:.0f} |')
         print(f'| ratio reference / PyTorch | {numpy_us / torch_us:.2f} |')
     return 0
 
