@@ -1,4 +1,5 @@
-"""Plot helpers: decision boundaries of 2-D classifiers and loss curves.
+"""Plot helpers: decision boundaries of 2-D classifiers, loss curves, and for parts 6-8
+CNN filters, training histories and tuning grids.
 
 From Python:
 
@@ -78,6 +79,117 @@ def plot_losses(curves, ax=None, title=None):
         ax.plot(np.arange(len(losses)), losses, label=label)
     ax.set(xlabel='pass', ylabel='training loss', title=title or 'Training loss')
     ax.legend()
+    return ax.figure
+
+
+def plot_filters(W, ax=None, title=None):
+    """The filters of a convolution layer as small images, side by side.
+
+    Column f shows filter f; with several input channels, row c shows its channel c.
+    One colour scale, centred on 0, serves every filter: red weights add to the
+    output where the image is bright, blue ones subtract.
+
+    Inputs:
+    - W: filters, (F, C, k, k), e.g. params['W1'] of the CNN
+    - ax: matplotlib axes to draw on; a new figure when None
+    - title: axes title
+
+    Returns:
+    - the matplotlib Figure
+    """
+    W = np.asarray(W, dtype=np.float64)
+    F, C, k, _ = W.shape
+    if ax is None:
+        ax = Figure(figsize=(1.2 * F + 1, 1.2 * C + 0.8), layout='constrained').subplots()
+    # One mosaic with a one-pixel gap (NaN, drawn blank) between the filters.
+    mosaic = np.full((C * (k + 1) - 1, F * (k + 1) - 1), np.nan)
+    for f in range(F):
+        for c in range(C):
+            mosaic[c * (k + 1):c * (k + 1) + k, f * (k + 1):f * (k + 1) + k] = W[f, c]
+    limit = np.abs(W).max() or 1.0
+    image = ax.imshow(mosaic, cmap='RdBu_r', vmin=-limit, vmax=limit)
+    ax.set_xticks(np.arange(F) * (k + 1) + (k - 1) / 2, [str(f) for f in range(F)])
+    ax.set_yticks(np.arange(C) * (k + 1) + (k - 1) / 2, [str(c) for c in range(C)])
+    ax.set(xlabel='filter', ylabel='input channel', title=title or f'{F} filters of size {k}x{k}')
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label='weight')
+    return ax.figure
+
+
+def plot_history(runs, axes=None, title=None):
+    """Accuracy and loss per epoch of one or several mlp_fit runs.
+
+    Left: training accuracy (solid) and validation accuracy (dashed) after every epoch.
+    Right: the mean batch loss of every epoch. One colour per run.
+
+    Inputs:
+    - runs: one history dict as mlp_fit returns it, or {label: history} for several
+    - axes: a pair of matplotlib axes to draw on; a new figure when None
+    - title: figure title (suptitle), only used for a new figure
+
+    Returns:
+    - the matplotlib Figure
+    """
+    if 'loss' in runs:                      # a single history, not {label: history}
+        runs = {'': runs}
+    if axes is None:
+        fig = Figure(figsize=(11, 4), layout='constrained')
+        axes = fig.subplots(1, 2)
+        fig.suptitle(title or 'Training history')
+    left, right = axes
+    for index, (label, history) in enumerate(runs.items()):
+        colour = f'C{index}'
+        epochs = np.arange(1, len(history['train_accuracy']) + 1)
+        name = f'{label}, ' if label else ''
+        left.plot(epochs, history['train_accuracy'], color=colour, label=f'{name}training')
+        if len(history['val_accuracy']):
+            left.plot(epochs, history['val_accuracy'], color=colour, linestyle='--',
+                      label=f'{name}validation')
+        # Steps per epoch: the loss has one entry per step, the accuracies one per epoch.
+        steps = len(history['loss']) // max(len(epochs), 1)
+        losses = np.asarray(history['loss'][:steps * len(epochs)], dtype=np.float64)
+        right.plot(epochs, losses.reshape(len(epochs), steps).mean(axis=1), color=colour,
+                   label=label or None)
+    left.set(xlabel='epoch', ylabel='accuracy', title='Accuracy after each epoch')
+    left.legend(fontsize='small')
+    right.set(xlabel='epoch', ylabel='mean batch loss', title='Training loss per epoch')
+    if any(runs):
+        right.legend(fontsize='small')
+    return left.figure
+
+
+def plot_tuning_grid(values_a, values_b, accuracy, ax=None, name_a='a', name_b='b', title=None):
+    """Validation accuracy over a grid of two hyper-parameters, as a heatmap with the numbers.
+
+    Inputs:
+    - values_a: the values of the first hyper-parameter, one per row (len A)
+    - values_b: the values of the second, one per column (len B)
+    - accuracy: (A, B), accuracy[i, j] the accuracy with values_a[i] and values_b[j]
+    - ax: matplotlib axes to draw on; a new figure when None
+    - name_a, name_b: the two hyper-parameters' names, for the axis labels
+    - title: axes title
+
+    Returns:
+    - the matplotlib Figure
+    """
+    accuracy = np.asarray(accuracy, dtype=np.float64)
+    if accuracy.shape != (len(values_a), len(values_b)):
+        raise ValueError(f'accuracy has shape {accuracy.shape}, expected '
+                         f'({len(values_a)}, {len(values_b)}): one row per value of {name_a}')
+    if ax is None:
+        ax = Figure(figsize=(1.1 * len(values_b) + 2.5, 0.7 * len(values_a) + 1.8),
+                    layout='constrained').subplots()
+    image = ax.imshow(accuracy, cmap='viridis', aspect='auto')
+    best = np.unravel_index(np.nanargmax(accuracy), accuracy.shape)
+    middle = np.nanmean(accuracy)
+    for (i, j), value in np.ndenumerate(accuracy):
+        # Dark text on the bright cells, light text on the dark ones; the best in bold.
+        ax.text(j, i, f'{value:.3f}', ha='center', va='center', fontsize='small',
+                color='black' if value > middle else 'white',
+                fontweight='bold' if (i, j) == best else 'normal')
+    ax.set_xticks(np.arange(len(values_b)), [str(v) for v in values_b])
+    ax.set_yticks(np.arange(len(values_a)), [str(v) for v in values_a])
+    ax.set(xlabel=name_b, ylabel=name_a, title=title or 'Validation accuracy')
+    ax.figure.colorbar(image, ax=ax, label='accuracy')
     return ax.figure
 
 
