@@ -4,6 +4,7 @@
     python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--shard K/N] [--suite all]
     python -m grader merge OUT_DIR... --out DIR
     python -m grader classroom RESULTS_JSON
+    python -m grader similarity SUBMISSIONS_DIR --out DIR [--boilerplate PATH]... [--show N]
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error;
 3 when the harness itself failed.
@@ -48,6 +49,14 @@ def main(argv=None):
     report = commands.add_parser('classroom', help="print results as GitHub Classroom's reporter reads them")
     report.add_argument('results', type=Path, help='a results JSON written by grade')
 
+    alike = commands.add_parser('similarity', help='rank pairs of submissions by the code they share')
+    alike.add_argument('submissions', type=Path, help='a folder of folders, .zip and .ipynb files')
+    alike.add_argument('--out', type=Path, required=True, help='folder for report.html and pairs.csv')
+    alike.add_argument('--boilerplate', type=Path, action='append',
+                       help='released skeleton or provided files, which count for no one; repeatable '
+                            '(default: the assignment/ folder of this repository)')
+    alike.add_argument('--show', type=int, default=50, help='pairs whose shared code the report shows')
+
     args = parser.parse_args(argv)
     # A submission may print text no terminal can show; it must never stop the report.
     for stream in (sys.stdout, sys.stderr):
@@ -59,6 +68,8 @@ def main(argv=None):
         return _batch(parser, args)
     if args.command == 'merge':
         return _merge(parser, args)
+    if args.command == 'similarity':
+        return _similarity(parser, args)
     if not args.submission.exists():
         parser.error(f'{args.submission} does not exist')
     progress = Progress()
@@ -136,3 +147,25 @@ def _merge(parser, args):
         parser.error(str(error))
     print(f'gradebook of {len(collected)} submissions in {args.out}')
     return 0
+
+
+def _similarity(parser, args):
+    from . import similarity    # copydetect and pyplot load slowly: only for this command
+
+    boilerplate = args.boilerplate or [similarity.DEFAULT_BOILERPLATE]
+    missing = [str(path) for path in [args.submissions, *boilerplate] if not path.exists()]
+    if missing or not args.submissions.is_dir():
+        parser.error(f'not found or not a folder: {", ".join(missing) or args.submissions}')
+    try:
+        found, skipped = similarity.run(args.submissions, args.out, boilerplate, args.show)
+    except ValueError as error:
+        parser.error(str(error))
+    top = found[0]
+    print(f'compared {len(found)} pairs; most similar: {top.id_a} and {top.id_b}, similarity '
+          f'{top.similarity:.2f} (z-score {top.zscore:.1f}); report in {args.out / "report.html"}, '
+          f'every pair in {args.out / "pairs.csv"}')
+    for ident, why in skipped.items():
+        print(f'not compared: {ident}: {why}')
+    print(similarity.NOTICE)
+    return 0
+
