@@ -5,6 +5,7 @@
     python -m grader merge OUT_DIR... --out DIR
     python -m grader classroom RESULTS_JSON
     python -m grader similarity SUBMISSIONS_DIR --out DIR [--boilerplate PATH]... [--show N]
+    python -m grader export OUT_DIR --format canvas|csv [--roster CSV] [--assignment NAME] --out FILE
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error;
 3 when the harness itself failed.
@@ -15,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import batch, classroom, gradebook
+from . import batch, classroom, gradebook, lms_export
 from .grading import HarnessError, grade, write_json_atomically
 from .isolation import GIB, Limits
 from .report import Progress, print_table
@@ -57,6 +58,15 @@ def main(argv=None):
                             '(default: the assignment/ folder of this repository)')
     alike.add_argument('--show', type=int, default=50, help='pairs whose shared code the report shows')
 
+    lms = commands.add_parser('export', help='the scores of a batch as a gradebook an LMS imports')
+    lms.add_argument('results', type=Path, help='the --out folder of batch or merge')
+    lms.add_argument('--format', choices=('canvas', 'csv'), default='csv', help="Canvas's gradebook CSV, or a plain one")
+    lms.add_argument('--roster', type=Path, help='CSV mapping submission ids to students (required for canvas)')
+    lms.add_argument('--id-column', default='submission_id', help="the roster's column of submission ids")
+    lms.add_argument('--assignment', help="the assignment's column in Canvas, as its export names it, e.g. "
+                                          "'Homework 3 (12345)' (required for canvas)")
+    lms.add_argument('--out', type=Path, required=True, help='the CSV to write')
+
     args = parser.parse_args(argv)
     # A submission may print text no terminal can show; it must never stop the report.
     for stream in (sys.stdout, sys.stderr):
@@ -70,6 +80,8 @@ def main(argv=None):
         return _merge(parser, args)
     if args.command == 'similarity':
         return _similarity(parser, args)
+    if args.command == 'export':
+        return _export(parser, args)
     if not args.submission.exists():
         parser.error(f'{args.submission} does not exist')
     progress = Progress()
@@ -169,3 +181,27 @@ def _similarity(parser, args):
     print(similarity.NOTICE)
     return 0
 
+
+def _export(parser, args):
+    if args.format == 'canvas' and not (args.roster and args.assignment):
+        parser.error('--format canvas needs --roster and --assignment')
+    try:
+        roster = lms_export.read_roster(args.roster, args.id_column) if args.roster else None
+        matched = lms_export.write(args.results, args.out, args.format, roster, args.assignment)
+    except (OSError, ValueError) as error:
+        parser.error(str(error))
+    written = lms_export.rows_written(matched, args.format)
+    scored = sum(row['status'] == 'graded' for row in written)
+    print(f'{args.out}: {len(written)} rows, {scored} with a score out of {matched.points:g}')
+    where = 'left out of the file' if args.format == 'canvas' else 'in the file without a student'
+    _listing(f'submissions with no roster row ({where})', matched.unrostered)
+    _listing('students with no submission (score left blank)', matched.missing)
+    _listing('submissions the grader could not grade (score left blank)',
+             [f'{ident}: {reason}' for ident, reason in matched.ungraded.items()])
+    return 0
+
+
+def _listing(title, items):
+    if items:
+        print(f'{title}, {len(items)}:')
+        print('\n'.join(f'  - {item}' for item in items))
