@@ -1,7 +1,7 @@
 """Command line:
 
     python -m grader grade SUBMISSION [--suite public|all] [--out FILE]
-    python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--shard K/N] [--suite all]
+    python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--shard K/N] [--suite all] [--regrade]
     python -m grader merge OUT_DIR... --out DIR
     python -m grader classroom RESULTS_JSON
     python -m grader similarity SUBMISSIONS_DIR --out DIR [--boilerplate PATH]... [--show N]
@@ -12,11 +12,12 @@ Exit status: 0 whenever grading completed, whatever the score; 2 for a usage err
 """
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
 
-from . import batch, classroom, gradebook, lms_export
+from . import batch, classroom, gradebook, lms_export, regrade
 from .grading import HarnessError, grade, write_json_atomically
 from .isolation import GIB, Limits
 from .report import Progress, print_table
@@ -41,6 +42,9 @@ def main(argv=None):
     many.add_argument('--jobs', type=int, help='submissions graded at once (default: the CPU count)')
     many.add_argument('--shard', type=_shard, default=(1, 1), help='K/N: grade the K-th of N shards')
     many.add_argument('--suite', choices=('public', 'all'), default='all')
+    many.add_argument('--regrade', action='store_true',
+                      help='grade every submission again, also those with an up-to-date result (after a '
+                           'test was fixed); replaced results are kept in OUT_DIR/history/')
     _grading_options(many)
 
     together = commands.add_parser('merge', help='build one gradebook from shard outputs')
@@ -134,15 +138,24 @@ def _shard(text):
 def _batch(parser, args):
     if not args.submissions.is_dir():
         parser.error(f'{args.submissions} is not a folder')
+    earlier = {path.stem for path in (args.out / batch.RESULTS).glob('*.json')}
+    history = regrade.history_folder(args.out)
     try:
         graded, skipped = batch.run(args.submissions, args.out, args.jobs, args.shard, args.suite, args.sandbox,
-                                    _limits(args), args.hidden_visibility)
+                                    _limits(args), args.hidden_visibility, force=args.regrade, history=history)
     except ValueError as error:
         parser.error(str(error))
     collected = gradebook.collect([args.out])
     gradebook.write(collected, args.out)
     print(f'graded {len(graded)}, kept {len(skipped)} up-to-date results; '
           f'gradebook of {len(collected)} in {args.out}')
+    again = earlier & set(graded)
+    if again:
+        with open(args.out / regrade.REPORT, newline='', encoding='utf-8') as f:
+            changed = sum(1 for _ in csv.DictReader(f))
+        kept = f'; the results they replace are in {history}' if history.is_dir() else ''
+        print(f'graded {len(again)} earlier results again: {changed} changed, listed in '
+              f'{args.out / regrade.REPORT}{kept}')
     left_out = batch.ignored(args.submissions)
     if left_out:
         print(f'not submissions (no folder, .zip or .ipynb), left out: {", ".join(left_out)}')
