@@ -181,7 +181,7 @@ def diagnoses(collected, excluded=(), limit=DIAGNOSES):
                 plain, plain_ids = plain + 1, plain_ids | {ident}
                 continue
             example = ' '.join(test.get('output', '').strip().split('\n')[:3 if outcome == 'error' else 1])
-            entry = found.setdefault(key, [set(), 0, example[:EXAMPLE]])
+            entry = found.setdefault(key, [set(), 0, example if len(example) <= EXAMPLE else example[:EXAMPLE] + ' …'])
             entry[0].add(ident)
             entry[1] += 1
     rows = [(key, len(ids), tests, example) for key, (ids, tests, example) in found.items()]
@@ -215,8 +215,9 @@ def table(caption, header, rows, numeric=()):
 
 
 def _text(cell):
+    """A cell as text: floats to 3 significant digits below 1, else to one decimal."""
     if isinstance(cell, float):
-        return f'{cell:.3g}' if abs(cell) < 1 else f'{cell:g}'
+        return f'{cell:.3g}' if abs(cell) < 1 else f'{round(cell, 1):g}'
     return '' if cell is None else str(cell)
 
 
@@ -264,9 +265,9 @@ def page(collected, facts):
     """
     lost = ungraded(facts)
     sections = [f'<h1>Class report</h1><p>{facts["count"]} submissions, {facts["graded"]} graded '
-                f'({len(facts["unreadable"])} of them could not be read and got 0); mean score {facts["mean"]}, '
-                f'median {facts["median"]}. The numbers come from the results in results/; summary.json and '
-                'gradebook.csv have them too.</p>',
+                f'({len(facts["unreadable"])} of them could not be read and got 0); mean score '
+                f'{_text(facts["mean"])}, median {_text(facts["median"])}. The numbers come from the results in '
+                'results/; summary.json and gradebook.csv have them too.</p>',
                 *_parts_section(distribution(collected)),
                 *_tests_section(pass_rates(collected)),
                 *_diagnoses_section(diagnoses(collected, {ident for ident, *_ in lost})),

@@ -261,7 +261,9 @@ def report_html(detector, paths, skipped):
     notice = ['<div style="border: 2px solid #c60; padding: 1em; margin: 1em auto; max-width: 1400px">',
               f'<p><strong>Read this first.</strong> {html.escape(NOTICE)}</p>',
               '<p>pairs.csv, beside this report, lists every pair with its similarity and z-score; '
-              f'below are the {len(detector.shown)} most similar pairs.</p>']
+              f'below are the {len(detector.shown)} most similar pairs. Each submission is shown as one document '
+              f'of its graded files, each file under a line <code>{BARRIER[:6]}…  # file: name</code>; '
+              'the percentages are the shares of each document found in the other.</p>']
     if aliases:
         notice.append('<p>Files named for submissions whose ids are not plain names: '
                       + '; '.join(f'{html.escape(name)} = {html.escape(ident)}' for name, ident in aliases) + '</p>')
