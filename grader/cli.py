@@ -42,9 +42,8 @@ def main(argv=None):
     many.add_argument('--jobs', type=int, help='submissions graded at once (default: the CPU count)')
     many.add_argument('--shard', type=_shard, default=(1, 1), help='K/N: grade the K-th of N shards')
     many.add_argument('--suite', choices=('public', 'all'), default='all')
-    many.add_argument('--regrade', action='store_true',
-                      help='grade every submission again, also those with an up-to-date result (after a '
-                           'test was fixed); replaced results are kept in OUT_DIR/history/')
+    many.add_argument('--regrade', action='store_true', help='grade every submission again, also up-to-date '
+                      'ones (after a test was fixed); replaced results are kept in OUT_DIR/history/')
     _grading_options(many)
 
     together = commands.add_parser('merge', help='build one gradebook from shard outputs')
@@ -54,22 +53,8 @@ def main(argv=None):
     report = commands.add_parser('classroom', help="print results as GitHub Classroom's reporter reads them")
     report.add_argument('results', type=Path, help='a results JSON written by grade')
 
-    alike = commands.add_parser('similarity', help='rank pairs of submissions by the code they share')
-    alike.add_argument('submissions', type=Path, help='a folder of folders, .zip and .ipynb files')
-    alike.add_argument('--out', type=Path, required=True, help='folder for report.html and pairs.csv')
-    alike.add_argument('--boilerplate', type=Path, action='append',
-                       help='released skeleton or provided files, which count for no one; repeatable '
-                            '(default: the assignment/ folder of this repository)')
-    alike.add_argument('--show', type=int, default=50, help='pairs whose shared code the report shows')
-
-    lms = commands.add_parser('export', help='the scores of a batch as a gradebook an LMS imports')
-    lms.add_argument('results', type=Path, help='the --out folder of batch or merge')
-    lms.add_argument('--format', choices=('canvas', 'csv'), default='csv', help="Canvas's gradebook CSV, or a plain one")
-    lms.add_argument('--roster', type=Path, help='CSV mapping submission ids to students (required for canvas)')
-    lms.add_argument('--id-column', default='submission_id', help="the roster's column of submission ids")
-    lms.add_argument('--assignment', help="the assignment's column in Canvas, as its export names it, e.g. "
-                                          "'Homework 3 (12345)' (required for canvas)")
-    lms.add_argument('--out', type=Path, required=True, help='the CSV to write')
+    _similarity_options(commands)
+    _export_options(commands)
 
     args = parser.parse_args(argv)
     # A submission may print text no terminal can show; it must never stop the report.
@@ -82,10 +67,8 @@ def main(argv=None):
         return _batch(parser, args)
     if args.command == 'merge':
         return _merge(parser, args)
-    if args.command == 'similarity':
-        return _similarity(parser, args)
-    if args.command == 'export':
-        return _export(parser, args)
+    if hasattr(args, 'run'):
+        return args.run(parser, args)
     if not args.submission.exists():
         parser.error(f'{args.submission} does not exist')
     progress = Progress()
@@ -119,6 +102,31 @@ def _grading_options(command):
                          help='seconds for all calls to one submission together')
     command.add_argument('--memory', type=float, default=defaults.memory / GIB,
                          help='GiB of memory for all processes of one submission')
+
+
+def _similarity_options(commands):
+    """The `similarity` command and its options; _similarity runs it."""
+    alike = commands.add_parser('similarity', help='rank pairs of submissions by the code they share')
+    alike.add_argument('submissions', type=Path, help='a folder of folders, .zip and .ipynb files')
+    alike.add_argument('--out', type=Path, required=True, help='folder for report.html and pairs.csv')
+    alike.add_argument('--boilerplate', type=Path, action='append',
+                       help='released skeleton or provided files, which count for no one; repeatable '
+                            '(default: the assignment/ folder of this repository)')
+    alike.add_argument('--show', type=int, default=50, help='pairs whose shared code the report shows')
+    alike.set_defaults(run=_similarity)
+
+
+def _export_options(commands):
+    """The `export` command and its options; _export runs it."""
+    lms = commands.add_parser('export', help='the scores of a batch as a gradebook an LMS imports')
+    lms.add_argument('results', type=Path, help='the --out folder of batch or merge')
+    lms.add_argument('--format', choices=('canvas', 'csv'), default='csv', help="Canvas's gradebook CSV, or a plain one")
+    lms.add_argument('--roster', type=Path, help='CSV mapping submission ids to students (required for canvas)')
+    lms.add_argument('--id-column', default='submission_id', help="the roster's column of submission ids")
+    lms.add_argument('--assignment', help="the assignment's column in Canvas, as its export names it, e.g. "
+                                          "'Homework 3 (12345)' (required for canvas)")
+    lms.add_argument('--out', type=Path, required=True, help='the CSV to write')
+    lms.set_defaults(run=_export)
 
 
 def _limits(args):

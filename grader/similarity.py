@@ -130,6 +130,7 @@ class _Detector(CopyDetector):
     shown = frozenset()
 
     def get_copied_code_list(self):
+        """copydetect's list of matched pairs for its report, cut to those in `shown`."""
         return [entry for entry in super().get_copied_code_list() if frozenset(entry[2:4]) in self.shown]
 
 
