@@ -31,8 +31,8 @@ NUMBER = re.compile(r'(?<![\w.=])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?(?!\w
                     re.IGNORECASE)
 # The values a comparison reports before it explains, once numbers are '#' and lists '[…]'.
 VALUES = re.compile(r';? at \[…\]: expected #, got #'
-                    r'|: largest relative error # \(…\) at \[…\], where the analytic gradient is # and the centered '
-                    r'difference gives #')
+                    r'|: largest relative error # \(…\) at \[…\], where the analytic gradient is # '
+                    r'and the centered difference gives #')
 SENTENCE = re.compile(r'(?<=[.?!])\s+(?=[A-Za-z])')
 VALUES_ONLY = re.compile(r'(?:returned wrong values in # of # entries|fails the numerical gradient check)$')
 EXCEPTION = re.compile(r'[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b')
@@ -181,7 +181,8 @@ def diagnoses(collected, excluded=(), limit=DIAGNOSES):
                 plain, plain_ids = plain + 1, plain_ids | {ident}
                 continue
             example = ' '.join(test.get('output', '').strip().split('\n')[:3 if outcome == 'error' else 1])
-            entry = found.setdefault(key, [set(), 0, example if len(example) <= EXAMPLE else example[:EXAMPLE] + ' …'])
+            example = example if len(example) <= EXAMPLE else example[:EXAMPLE] + ' …'
+            entry = found.setdefault(key, [set(), 0, example])
             entry[0].add(ident)
             entry[1] += 1
     rows = [(key, len(ids), tests, example) for key, (ids, tests, example) in found.items()]

@@ -120,7 +120,8 @@ def _export_options(commands):
     """The `export` command and its options; _export runs it."""
     lms = commands.add_parser('export', help='the scores of a batch as a gradebook an LMS imports')
     lms.add_argument('results', type=Path, help='the --out folder of batch or merge')
-    lms.add_argument('--format', choices=('canvas', 'csv'), default='csv', help="Canvas's gradebook CSV, or a plain one")
+    lms.add_argument('--format', choices=('canvas', 'csv'), default='csv',
+                     help="Canvas's gradebook CSV, or a plain one")
     lms.add_argument('--roster', type=Path, help='CSV mapping submission ids to students (required for canvas)')
     lms.add_argument('--id-column', default='submission_id', help="the roster's column of submission ids")
     lms.add_argument('--assignment', help="the assignment's column in Canvas, as its export names it, e.g. "

@@ -34,7 +34,9 @@ from .submission import SubmissionError, prepare  # noqa: E402
 
 DEFAULT_BOILERPLATE = Path(__file__).resolve().parent.parent / 'assignment'
 SHOWN = 50                # pairs whose matched code the report shows
-NOISE, GUARANTEE = 25, 30   # copydetect's thresholds; 30 - 25 + 1 = a winnowing window of 6 k-grams
+# copydetect's thresholds, in characters of tokenised code: shorter matches are ignored, longer
+# ones always found; 30 - 25 + 1 = a winnowing window of 6 k-grams.
+NOISE, GUARANTEE = 25, 30
 SAFE_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}')
 # Between the files of a document: a token longer than the shortest match, so that no match
 # spans two files. A submission's files follow one another in a different order, or with
@@ -134,15 +136,13 @@ class _Detector(CopyDetector):
         return [entry for entry in super().get_copied_code_list() if frozenset(entry[2:4]) in self.shown]
 
 
-def compare(codes, boilerplate, workdir, noise=NOISE, guarantee=GUARANTEE):
+def compare(codes, boilerplate, workdir):
     """Fingerprint every document and compare every pair with copydetect.
 
     Inputs:
     - codes: {id: code}, at least two
     - boilerplate: list of code texts whose fingerprints count for no one
     - workdir: an empty folder for the documents
-    - noise, guarantee: copydetect's thresholds, in characters of tokenised code: shorter
-      matches are ignored, longer ones are always found
 
     Returns:
     - (detector, paths): the detector that ran, and {id: path of its document}
@@ -150,7 +150,7 @@ def compare(codes, boilerplate, workdir, noise=NOISE, guarantee=GUARANTEE):
     documents, shared = Path(workdir) / 'documents', Path(workdir) / 'boilerplate'
     documents.mkdir()
     shared.mkdir()
-    detector = _Detector(noise_t=noise, guarantee_t=guarantee, extensions=['py'], autoopen=False, silent=True,
+    detector = _Detector(noise_t=NOISE, guarantee_t=GUARANTEE, extensions=['py'], autoopen=False, silent=True,
                          truncate=True, out_file=str(Path(workdir) / 'report.html'))
     paths = {}
     for ident, name in file_names(codes).items():

@@ -67,7 +67,8 @@ VARIANTS = {
             "raise ValueError(f'unknown activation {type!r}')",
             "$a = actFun(z, type)\nif type == 'tanh':\n    return 1.0 - $a * $a\nif type == 'sigmoid':\n"
             "    return $a * (1.0 - $a)\nreturn gradRelu(z)",
-            "$table = {'tanh': lambda $v: 1 - np.tanh($v) ** 2,\n          'sigmoid': lambda $v: sigmoid($v) * (1 - sigmoid($v)),\n"
+            "$table = {'tanh': lambda $v: 1 - np.tanh($v) ** 2,\n"
+            "          'sigmoid': lambda $v: sigmoid($v) * (1 - sigmoid($v)),\n"
             "          'relu': gradRelu}\nif type not in $table:\n    raise ValueError(type)\nreturn $table[type](z)",
             "match type:\n    case 'relu':\n        return gradRelu(z)\n    case 'tanh':\n        $t = tanh(z)\n"
             "        return 1.0 - $t ** 2\n    case 'sigmoid':\n        $s = sigmoid(z)\n        return $s - $s ** 2\n"
@@ -90,7 +91,8 @@ VARIANTS = {
             '$n = target.shape[0]\n$total = 0.0\nfor $i in range($n):\n    for $j in range(target.shape[1]):\n'
             '        if target[$i, $j] != 0:\n            $total -= target[$i, $j] * np.log(prediction[$i, $j])\n'
             'return float($total / $n)',
-            '$logs = np.log(np.where(target > 0, prediction, 1.0))\nreturn float(-np.mean(np.sum(target * $logs, axis=1)))',
+            '$logs = np.log(np.where(target > 0, prediction, 1.0))\n'
+            'return float(-np.mean(np.sum(target * $logs, axis=1)))',
             '$logs = np.zeros(np.shape(prediction))\nnp.log(prediction, out=$logs, where=target > 0)\n'
             'return float(-(target * $logs).sum() / len(target))',
         ],
@@ -184,7 +186,8 @@ VARIANTS = {
 }
 
 HELPERS = {
-    '_logistic': 'def $_logistic(v):\n    e = np.exp(-np.abs(v))\n    return np.where(v >= 0, 1 / (1 + e), e / (1 + e))',
+    '_logistic': 'def $_logistic(v):\n    e = np.exp(-np.abs(v))\n'
+                 '    return np.where(v >= 0, 1 / (1 + e), e / (1 + e))',
     '_hidden_delta': 'def $_hidden_delta(target, prediction, W_o, x, W_h, b_h):\n'
                      '    upstream = gradCE(target, prediction) @ W_o.T\n'
                      '    return upstream * gradRelu(compute(x, W_h, b_h))',

@@ -42,7 +42,8 @@ def test_one_mistake_in_two_functions_is_one_diagnosis(graded):
     facts = gradebook.summary(collected)
     rows, _ = class_report.diagnoses(collected, {ident for ident, *_ in class_report.ungraded(facts)})
     key, submissions, tests, example = rows[0]
-    assert key == 'Every entry is # times the expected one: a missing 1/N (…): average over the batch, do not only sum'
+    assert key == ('Every entry is # times the expected one: a missing 1/N (…): average over the batch, '
+                   'do not only sum')
     assert submissions == 2 and tests >= 4
     assert 'a missing 1/N (N = ' in example
     raised = [row for row in rows if row[0].startswith('relu raised ValueError')]
@@ -51,7 +52,8 @@ def test_one_mistake_in_two_functions_is_one_diagnosis(graded):
 
 @pytest.mark.parametrize('feedback, outcome, key', [
     ("deep_loss(X, y, params, 'relu', 0.1) returned 4.16217; expected 3.48792. Every entry is 1.19331 times the "
-     'expected one: a constant factor is off.', 'wrong', 'Every entry is # times the expected one: a constant factor is off'),
+     'expected one: a constant factor is off.', 'wrong',
+     'Every entry is # times the expected one: a constant factor is off'),
     ("backprop(X, y, params, 'tanh', 0)['W1'] fails the numerical gradient check: largest relative error 1.00e+00 "
      '(accepted: 1e-05) at [0, 2], where the analytic gradient is -0.0731832 and the centered difference gives '
      '0.0503588.', 'wrong', None),
@@ -60,7 +62,8 @@ def test_one_mistake_in_two_functions_is_one_diagnosis(graded):
     ('deep_fit returned 1954 losses that are NaN or inf, the first at pass 1046 (losses before it: [416.38, 416.98]): '
      'the training diverged', 'wrong', 'the training diverged'),
     ('softmax(x) for x of shape (9, 2): each column sums to 1 instead of each row; a row is one sample, so normalise '
-     'over axis=1', 'wrong', 'each column sums to # instead of each row; a row is one sample, so normalise over axis=1'),
+     'over axis=1', 'wrong',
+     'each column sums to # instead of each row; a row is one sample, so normalise over axis=1'),
     ('activations.py, line 40, in gradRelu\n    return [1][x.ndim]\nIndexError: list index out of range\nCalled: '
      'gradRelu(array (2, 3) float64)', 'error', 'gradRelu raised IndexError: list index out of range'),
 ])

@@ -123,8 +123,8 @@ def test_the_generated_students_write_correct_code(tmp_path, monkeypatch, varian
         np.testing.assert_allclose(getattr(mine['activations.py'], name)(x), getattr(activations, name)(x), atol=1e-12)
     for kind in ('tanh', 'sigmoid', 'relu'):
         for name in ('actFun', 'diff_actFun'):
-            np.testing.assert_allclose(getattr(mine['activations.py'], name)(x, kind), getattr(activations, name)(x, kind),
-                                       atol=1e-12)
+            np.testing.assert_allclose(getattr(mine['activations.py'], name)(x, kind),
+                                       getattr(activations, name)(x, kind), atol=1e-12)
     probs = losses.softmax(x)
     np.testing.assert_allclose(mine['losses.py'].softmax(x), probs, atol=1e-12)
     assert math.isclose(mine['losses.py'].averageCE(target, probs), losses.averageCE(target, probs), rel_tol=1e-12)
@@ -141,11 +141,13 @@ def _check_two_layer(mine, rng):
     hidden = (params['W1'], params['b1'])
     np.testing.assert_allclose(mine.compute(x, *hidden), two_layer.compute(x, *hidden), atol=1e-12)
     calls = [('dL_dW_o', (target, probs, x @ params['W1'])), ('dL_db_o', (target, probs)),
-             ('dL_dW_h', (target, probs, params['W2'], x, *hidden)), ('dL_db_h', (target, probs, params['W2'], x, *hidden)),
+             ('dL_dW_h', (target, probs, params['W2'], x, *hidden)),
+             ('dL_db_h', (target, probs, params['W2'], x, *hidden)),
              ('feedforward', (x, params, 'sigmoid')), ('calculate_loss', (x, y, params, 'tanh', 0.1)),
              ('predict', (x, params, 'relu'))]
     for name, args in calls:
-        np.testing.assert_allclose(getattr(mine, name)(*args), getattr(two_layer, name)(*args), atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(getattr(mine, name)(*args), getattr(two_layer, name)(*args), atol=1e-12,
+                                   err_msg=name)
     velocity = {key: np.ones_like(value) for key, value in params.items()}
     for got, expected in zip(mine.momentum_step(params, params, velocity, 0.1, 0.9),
                              two_layer.momentum_step(params, params, velocity, 0.1, 0.9)):
