@@ -15,7 +15,7 @@ export MALLOC_TOP_PAD_ = 67108864
 SUBMISSION ?= assignment
 SUITE ?= public
 
-.PHONY: install grade test plots assignment mutation release bench clean
+.PHONY: install grade test plots assignment mutation release bench similarity clean
 
 install: $(STAMP)
 
@@ -50,6 +50,13 @@ assignment: $(STAMP)
 # Grade small AST mutations of the reference; see README for the last score.
 mutation: $(STAMP)
 	$(PY) -m tools.mutate --jobs $$(nproc)
+
+# `make similarity SUBMISSIONS=path OUT=dir`: every pair of submissions ranked by the code
+# they share (OUT/report.html, OUT/pairs.csv); the skeleton in assignment/ counts for no one.
+SUBMISSIONS ?= submissions
+OUT ?= similarity
+similarity: $(STAMP)
+	$(PY) -m grader similarity $(SUBMISSIONS) --out $(OUT)
 
 # Latency, isolation overhead, batch throughput, training against scikit-learn; see README.
 bench: $(STAMP)

@@ -5,7 +5,8 @@ its file name without extension. Each gets OUT/results/<id>.json, written atomic
 skips every submission whose result was made from the same content by the same grader
 version, so a batch that was killed resumes where it stopped. The gradebook and the
 summary are always built from the result files, which is what makes the merge of
-sharded runs identical to an unsharded one.
+sharded runs identical to an unsharded one. Grading again into a folder that holds
+results keeps every result it replaces (grader/regrade.py).
 """
 
 import concurrent.futures
@@ -18,8 +19,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import __version__
-from .grading import grade, submission_sha256, write_json_atomically
+from . import __version__, regrade
+from .grading import grade, submission_sha256
 from .isolation import Limits
 from .text import clean
 
@@ -74,8 +75,9 @@ def up_to_date(path, sha256, suite):
             and extra.get('grader_version') == __version__ and extra.get('outcome') != 'harness_error')
 
 
-def grade_one(ident, path, out, suite, sandbox, limits, hidden_visibility):
-    """Grade one submission into OUT/results/<id>.json; never raises. Runs in a pool process."""
+def grade_one(ident, path, out, suite, sandbox, limits, hidden_visibility, history):
+    """Grade one submission into OUT/results/<id>.json, keeping a different earlier result in
+    `history`; never raises. Runs in a pool process."""
     try:
         results = grade(path, suite, sandbox=sandbox, limits=limits, hidden_visibility=hidden_visibility)
         results['extra_data'].update(submission_id=ident, outcome='graded')
@@ -85,20 +87,26 @@ def grade_one(ident, path, out, suite, sandbox, limits, hidden_visibility):
                    'extra_data': {'submission_id': ident, 'outcome': 'harness_error', 'suite': suite,
                                   'grader_version': __version__, 'sha256': None, 'max_score': 0,
                                   'error': clean(traceback.format_exc(limit=3)[-2000:], 2000)}}
-    write_json_atomically(results, result_path(out, ident))
+    regrade.replace_result(results, result_path(out, ident), history)
     return ident, results['extra_data']['outcome']
 
 
 def run(folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto', limits=Limits(),
-        hidden_visibility='after_published', progress=True):
-    """Grade every submission of `folder` in `shard` that has no up-to-date result in `out`.
+        hidden_visibility='after_published', progress=True, force=False, history=None):
+    """Grade every submission of `folder` in `shard` that has no up-to-date result in `out`
+    (every one with force=True); when earlier results were graded again, write regrade.csv.
+
+    history: where replaced results go (default: regrade.history_folder(out), the run's time)
 
     Returns:
     - (graded, skipped): the ids graded now and the ids whose results were kept
     """
     (Path(out) / RESULTS).mkdir(parents=True, exist_ok=True)
+    history = history or regrade.history_folder(out)
     mine = {i: p for i, p in submissions(folder).items() if in_shard(i, shard)}
-    todo = {i: p for i, p in mine.items() if not up_to_date(result_path(out, i), submission_sha256(p), suite)}
+    todo = {i: p for i, p in mine.items()
+            if force or not up_to_date(result_path(out, i), submission_sha256(p), suite)}
+    again = [i for i in todo if result_path(out, i).exists()]
     jobs = jobs or os.cpu_count() or 1
     # A fresh process per submission, so nothing of one grading can touch the next; forked
     # from a server that has imported the grader already, so that each starts at once.
@@ -106,9 +114,11 @@ def run(folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto', limit
     context.set_forkserver_preload(['grader.grading'])
     pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1)
     with pool, tqdm(total=len(todo), unit='submission', disable=not progress, smoothing=0.1) as bar:
-        futures = [pool.submit(grade_one, i, p, Path(out), suite, sandbox, limits, hidden_visibility)
+        futures = [pool.submit(grade_one, i, p, Path(out), suite, sandbox, limits, hidden_visibility, history)
                    for i, p in todo.items()]
         for future in concurrent.futures.as_completed(futures):
             bar.update()
             bar.set_postfix_str(future.result()[0], refresh=False)
+    if again:
+        regrade.write_report(out, history, again)
     return sorted(todo), sorted(set(mine) - set(todo))

@@ -1,20 +1,23 @@
 """Command line:
 
     python -m grader grade SUBMISSION [--suite public|all] [--out FILE]
-    python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--shard K/N] [--suite all]
+    python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--shard K/N] [--suite all] [--regrade]
     python -m grader merge OUT_DIR... --out DIR
     python -m grader classroom RESULTS_JSON
+    python -m grader similarity SUBMISSIONS_DIR --out DIR [--boilerplate PATH]... [--show N]
+    python -m grader export OUT_DIR --format canvas|csv [--roster CSV] [--assignment NAME] --out FILE
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error;
 3 when the harness itself failed.
 """
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
 
-from . import batch, classroom, gradebook
+from . import batch, classroom, gradebook, lms_export, regrade
 from .grading import HarnessError, grade, write_json_atomically
 from .isolation import GIB, Limits
 from .report import Progress, print_table
@@ -39,6 +42,8 @@ def main(argv=None):
     many.add_argument('--jobs', type=int, help='submissions graded at once (default: the CPU count)')
     many.add_argument('--shard', type=_shard, default=(1, 1), help='K/N: grade the K-th of N shards')
     many.add_argument('--suite', choices=('public', 'all'), default='all')
+    many.add_argument('--regrade', action='store_true', help='grade every submission again, also up-to-date '
+                      'ones (after a test was fixed); replaced results are kept in OUT_DIR/history/')
     _grading_options(many)
 
     together = commands.add_parser('merge', help='build one gradebook from shard outputs')
@@ -47,6 +52,9 @@ def main(argv=None):
 
     report = commands.add_parser('classroom', help="print results as GitHub Classroom's reporter reads them")
     report.add_argument('results', type=Path, help='a results JSON written by grade')
+
+    _similarity_options(commands)
+    _export_options(commands)
 
     args = parser.parse_args(argv)
     # A submission may print text no terminal can show; it must never stop the report.
@@ -59,6 +67,8 @@ def main(argv=None):
         return _batch(parser, args)
     if args.command == 'merge':
         return _merge(parser, args)
+    if hasattr(args, 'run'):
+        return args.run(parser, args)
     if not args.submission.exists():
         parser.error(f'{args.submission} does not exist')
     progress = Progress()
@@ -94,6 +104,32 @@ def _grading_options(command):
                          help='GiB of memory for all processes of one submission')
 
 
+def _similarity_options(commands):
+    """The `similarity` command and its options; _similarity runs it."""
+    alike = commands.add_parser('similarity', help='rank pairs of submissions by the code they share')
+    alike.add_argument('submissions', type=Path, help='a folder of folders, .zip and .ipynb files')
+    alike.add_argument('--out', type=Path, required=True, help='folder for report.html and pairs.csv')
+    alike.add_argument('--boilerplate', type=Path, action='append',
+                       help='released skeleton or provided files, which count for no one; repeatable '
+                            '(default: the assignment/ folder of this repository)')
+    alike.add_argument('--show', type=int, default=50, help='pairs whose shared code the report shows')
+    alike.set_defaults(run=_similarity)
+
+
+def _export_options(commands):
+    """The `export` command and its options; _export runs it."""
+    lms = commands.add_parser('export', help='the scores of a batch as a gradebook an LMS imports')
+    lms.add_argument('results', type=Path, help='the --out folder of batch or merge')
+    lms.add_argument('--format', choices=('canvas', 'csv'), default='csv',
+                     help="Canvas's gradebook CSV, or a plain one")
+    lms.add_argument('--roster', type=Path, help='CSV mapping submission ids to students (required for canvas)')
+    lms.add_argument('--id-column', default='submission_id', help="the roster's column of submission ids")
+    lms.add_argument('--assignment', help="the assignment's column in Canvas, as its export names it, e.g. "
+                                          "'Homework 3 (12345)' (required for canvas)")
+    lms.add_argument('--out', type=Path, required=True, help='the CSV to write')
+    lms.set_defaults(run=_export)
+
+
 def _limits(args):
     return Limits(call_timeout=args.timeout, budget=args.budget, memory=int(args.memory * GIB))
 
@@ -111,15 +147,24 @@ def _shard(text):
 def _batch(parser, args):
     if not args.submissions.is_dir():
         parser.error(f'{args.submissions} is not a folder')
+    earlier = {path.stem for path in (args.out / batch.RESULTS).glob('*.json')}
+    history = regrade.history_folder(args.out)
     try:
         graded, skipped = batch.run(args.submissions, args.out, args.jobs, args.shard, args.suite, args.sandbox,
-                                    _limits(args), args.hidden_visibility)
+                                    _limits(args), args.hidden_visibility, force=args.regrade, history=history)
     except ValueError as error:
         parser.error(str(error))
     collected = gradebook.collect([args.out])
     gradebook.write(collected, args.out)
     print(f'graded {len(graded)}, kept {len(skipped)} up-to-date results; '
           f'gradebook of {len(collected)} in {args.out}')
+    again = earlier & set(graded)
+    if again:
+        with open(args.out / regrade.REPORT, newline='', encoding='utf-8') as f:
+            changed = sum(1 for _ in csv.DictReader(f))
+        kept = f'; the results they replace are in {history}' if history.is_dir() else ''
+        print(f'graded {len(again)} earlier results again: {changed} changed, listed in '
+              f'{args.out / regrade.REPORT}{kept}')
     left_out = batch.ignored(args.submissions)
     if left_out:
         print(f'not submissions (no folder, .zip or .ipynb), left out: {", ".join(left_out)}')
@@ -136,3 +181,49 @@ def _merge(parser, args):
         parser.error(str(error))
     print(f'gradebook of {len(collected)} submissions in {args.out}')
     return 0
+
+
+def _similarity(parser, args):
+    from . import similarity    # copydetect and pyplot load slowly: only for this command
+
+    boilerplate = args.boilerplate or [similarity.DEFAULT_BOILERPLATE]
+    missing = [str(path) for path in [args.submissions, *boilerplate] if not path.exists()]
+    if missing or not args.submissions.is_dir():
+        parser.error(f'not found or not a folder: {", ".join(missing) or args.submissions}')
+    try:
+        found, skipped = similarity.run(args.submissions, args.out, boilerplate, args.show)
+    except ValueError as error:
+        parser.error(str(error))
+    top = found[0]
+    print(f'compared {len(found)} pairs; most similar: {top.id_a} and {top.id_b}, similarity '
+          f'{top.similarity:.2f} (z-score {top.zscore:.1f}); report in {args.out / "report.html"}, '
+          f'every pair in {args.out / "pairs.csv"}')
+    for ident, why in skipped.items():
+        print(f'not compared: {ident}: {why}')
+    print(similarity.NOTICE)
+    return 0
+
+
+def _export(parser, args):
+    if args.format == 'canvas' and not (args.roster and args.assignment):
+        parser.error('--format canvas needs --roster and --assignment')
+    try:
+        roster = lms_export.read_roster(args.roster, args.id_column) if args.roster else None
+        matched = lms_export.write(args.results, args.out, args.format, roster, args.assignment)
+    except (OSError, ValueError) as error:
+        parser.error(str(error))
+    written = lms_export.rows_written(matched, args.format)
+    scored = sum(row['status'] == 'graded' for row in written)
+    print(f'{args.out}: {len(written)} rows, {scored} with a score out of {matched.points:g}')
+    where = 'left out of the file' if args.format == 'canvas' else 'in the file without a student'
+    _listing(f'submissions with no roster row ({where})', matched.unrostered)
+    _listing('students with no submission (score left blank)', matched.missing)
+    _listing('submissions the grader could not grade (score left blank)',
+             [f'{ident}: {reason}' for ident, reason in matched.ungraded.items()])
+    return 0
+
+
+def _listing(title, items):
+    if items:
+        print(f'{title}, {len(items)}:')
+        print('\n'.join(f'  - {item}' for item in items))

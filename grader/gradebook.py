@@ -1,4 +1,4 @@
-"""Reports over many results: gradebook.csv, summary.json, summary.md and summary.png.
+"""Reports over many results: gradebook.csv, summary.json, summary.md, summary.png and report.html.
 
 They are built from the per-submission result files only, so a gradebook merged from
 shards is the same as one from a single run.
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from . import class_report
 from .contract import PARTS
 from .batch import RESULTS
 from .grading import write_json_atomically
@@ -77,7 +78,7 @@ def summary(collected):
 
 
 def write(collected, out):
-    """Write gradebook.csv, summary.json, summary.md and summary.png into out."""
+    """Write gradebook.csv, summary.json, summary.md, summary.png and report.html into out."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     table = rows(collected)
@@ -92,6 +93,7 @@ def write(collected, out):
     (out / 'summary.md').write_text(markdown(facts), encoding='utf-8')
     figure(facts, [row['percent'] for row in table if row['outcome'] != 'harness_error']).savefig(
         out / 'summary.png', dpi=100)
+    class_report.write(collected, facts, out / 'report.html')
 
 
 def merge(folders, out):
