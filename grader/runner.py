@@ -116,5 +116,9 @@ class Runner:
         if not frames:
             return text
         last = frames[-1]
-        return f'{Path(last.filename).name}, line {last.lineno}, in {last.name}\n    {last.line}\n{text}'
+        where = Path(last.filename).name
+        # A notebook's cells run from files notebook_cell_N.py: name the cell, not the file.
+        if where.startswith('notebook_cell_') and where.endswith('.py') and where[14:-3].isdigit():
+            where = f'notebook cell {where[14:-3]}'
+        return f'{where}, line {last.lineno}, in {last.name}\n    {last.line}\n{text}'
 
