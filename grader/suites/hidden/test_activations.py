@@ -9,12 +9,24 @@ from solution import activations as ref
 from .nets import ACTIVATIONS
 
 
-@pytest.mark.points(1, 'relu', 'gradRelu')
-def test_relu_and_gradRelu_with_exact_zeros(student, rng):
-    """relu and gradRelu on random inputs holding exact zeros"""
+def with_exact_zeros(rng):
+    """(7, 5) random inputs, about 30% of them exactly 0."""
     x = rng.standard_normal((7, 5))
     x[rng.random(x.shape) < 0.3] = 0.0
+    return x
+
+
+@pytest.mark.points(0.5, 'relu')
+def test_relu_with_exact_zeros(student, rng):
+    """relu on random inputs holding exact zeros"""
+    x = with_exact_zeros(rng)
     expect_array(student.activations.relu(x), ref.relu(x), 'relu(x) for x with exact zeros')
+
+
+@pytest.mark.points(0.5, 'gradRelu')
+def test_gradRelu_with_exact_zeros(student, rng):
+    """gradRelu on random inputs holding exact zeros"""
+    x = with_exact_zeros(rng)
     expect_array(student.activations.gradRelu(x), ref.gradRelu(x), 'gradRelu(x) for x with exact zeros',
                  known_mistakes=[((x >= 0).astype(float), 'the derivative at exactly 0 is 0 by convention: use x > 0'),
                                  (ref.relu(x), 'that is relu itself, not its derivative')])
