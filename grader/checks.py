@@ -65,7 +65,7 @@ def ratio_diagnosis(got, expected, factors, tolerance=1e-6, describe_unknown=Tru
     for value, explanation in factors.items():
         if abs(r - value) <= tolerance * abs(value):
             return f'{subject} {_fmt(r)} times the expected one: {explanation}.'
-    if describe_unknown:
+    if describe_unknown and int(mask.sum()) > 1:
         return f'{subject} {_fmt(r)} times the expected one.'
     return ''
 
