@@ -309,11 +309,11 @@ def _call_problem(statement, callables, unsafe):
         if name in callables:
             return f'it calls {name}, which the notebook defines'
         if name in unsafe or terminal in UNSAFE_METHODS:
-            return f'it calls {ast.unparse(func)}'
+            return f'it calls {shown(func)}'
         if name is None and not isinstance(root, ast.Constant):
             return 'it calls a function it builds'
         if terminal not in NON_CALLING and _passes_own_code(call, callables):
-            return f'it passes a function of the notebook to {ast.unparse(func)}'
+            return f'it passes a function of the notebook to {shown(func)}'
     return ''
 
 
@@ -354,8 +354,11 @@ def _global_reads(node):
 
 
 def shown(node):
-    """The first line of a statement, shortened for a note."""
-    text = ast.unparse(node).split('\n')[0]
+    """The first line of a statement or expression, shortened for a note."""
+    try:
+        text = ast.unparse(node).split('\n')[0]
+    except (RecursionError, MemoryError):   # unparsing recurses: an expression nested very deeply
+        return f'{type(node).__name__.lower()} on line {node.lineno}'
     return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 3] + '...'
 
 

@@ -253,10 +253,13 @@ def test_an_assignment_a_function_needs_but_that_is_not_run_is_noted(tmp_path):
 
 
 def test_a_cell_nested_too_deeply_is_skipped_with_a_note(tmp_path):
-    cells = ['import numpy as np', 'x = ' + '-' * 200000 + '1', 'def relu(x):\n    return np.maximum(x, 0)']
+    deep_but_readable = 'SCALE = train(' + ' + '.join(['1'] * 900) + ')'
+    cells = ['import numpy as np', 'x = ' + '-' * 200000 + '1', 'def relu(x):\n    return np.maximum(x, 0) * SCALE',
+             'def train(n):\n    return n', deep_but_readable]
     program = definitions(write_notebook(tmp_path / 'deep.ipynb', cells))
-    assert program.notes == ('cell 2 was skipped: its code is nested too deeply to be read',)
-    assert 'def relu' in program.files['notebook_cell_3.py']
+    assert program.notes[0] == 'cell 2 was skipped: its code is nested too deeply to be read'
+    assert program.notes[1].startswith('cell 5, line 1: `') and 'SCALE is undefined' in program.notes[1]
+    assert 'def relu' in program.files['notebook_cell_3.py'] and 'notebook_cell_5.py' not in program.files
 
 
 def test_a_notebook_larger_than_the_limit_is_refused_before_it_is_read(tmp_path):
