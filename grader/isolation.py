@@ -27,7 +27,7 @@ from . import codec
 from .cgroups import Cgroup
 from .confinement import Confinement, bwrap_available, choose_sandbox  # noqa: F401 - re-exported
 from .processes import become_subreaper, command_line, descendants, kill_descendants
-from .runner import Failure
+from .runner import Failure, place
 from .text import clean
 
 GIB = 2 ** 30
@@ -209,7 +209,7 @@ class WorkerBackend:
                 if package in path:
                     relative = path.split(package, 1)[1]
                     source = _source_line(self.confinement.package_dir / relative, int(line))
-                    shown = f'{clean(function, 80)} ({clean(Path(relative).name, 80)}, line {line}{source})'
+                    shown = f'{clean(function, 80)} ({clean(place(relative), 80)}, line {line}{source})'
                     places.append({'file': Path(relative).name, 'function': function, 'shown': shown,
                                    'thread': 'call' if calling else 'other'})
                     break

@@ -76,7 +76,7 @@ class Runner:
         try:
             return importlib.import_module(f'{self.package}.{name}')
         except SyntaxError as error:
-            where = f'{self.place(error.filename or name)}, line {error.lineno}'
+            where = f'{place(error.filename or name)}, line {error.lineno}'
             raise Failure('import_error', f'{name}.py cannot be imported: {where}: '
                                           f'SyntaxError: {error.msg}') from None
         except NotImplementedError as error:
@@ -125,8 +125,8 @@ class Runner:
         alias or method fail fast instead of hanging again. (Closures keep their body:
         a code object cannot be swapped for one with other free variables.)
         """
-        for place in places:
-            self._avoided[(str(place['file']), str(place['function']))] = (str(place['why']), bool(place['training']))
+        for spot in places:
+            self._avoided[(str(spot['file']), str(spot['function']))] = (str(spot['why']), bool(spot['training']))
 
     def _stub_avoided(self, training):
         """Give each avoided function the stub or its own body, for a training call or another."""
@@ -161,10 +161,6 @@ class Runner:
         frames = traceback.extract_tb(error.__traceback__)
         return [f for f in frames if Path(f.filename).resolve().is_relative_to(self.package_dir)]
 
-    def place(self, filename):
-        """How the student knows a file of the submission: its name."""
-        return Path(filename).name
-
     def explain(self, error):
         """The error and the last line of the student's own code it passed through."""
         text = f'{type(error).__name__}: {error}'
@@ -172,7 +168,16 @@ class Runner:
         if not frames:
             return text
         last = frames[-1]
-        return f'{self.place(last.filename)}, line {last.lineno}, in {last.name}\n    {last.line}\n{text}'
+        return f'{place(last.filename)}, line {last.lineno}, in {last.name}\n    {last.line}\n{text}'
+
+
+def place(filename):
+    """How the student knows a file of the submission: its name, or for the code of a
+    notebook (run from files notebook_cell_N.py) the cell."""
+    name = Path(filename).name
+    if name.startswith('notebook_cell_') and name.endswith('.py') and name[14:-3].isdigit():
+        return f'notebook cell {name[14:-3]}'
+    return name
 
 
 def _template(*args, **kwargs):

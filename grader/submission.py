@@ -164,18 +164,21 @@ def _tree_sha256(root):
 
 
 def _prepare_notebook(source, workdir):
-    """One module `notebook` with the notebook's definitions; the four contract modules
-    re-export it, since a notebook is one namespace."""
+    """The notebook's kept code, one file per cell, run by the module `notebook`; the
+    contract modules re-export it (a notebook is one namespace), and its
+    `__grader_notes__` (statements that failed and were skipped) with it."""
     try:
-        code, notes = definitions(source)
+        program = definitions(source)
     except NotebookError as error:
         raise SubmissionError(str(error)) from None
     root = workdir / 'assignment'
     root.mkdir(parents=True)
-    (root / 'notebook.py').write_text(code)
+    for name, code in program.files.items():
+        (root / name).write_text(code, encoding='utf-8')
     for name in REQUIRED:
-        (root / name).write_text('from .notebook import *  # noqa: F401,F403\n')
-    return Submission(root, _tree_sha256(root), tuple(notes))
+        (root / name).write_text('from .notebook import *  # noqa: F401,F403\n'
+                                 'from .notebook import __grader_notes__  # noqa: F401\n')
+    return Submission(root, _tree_sha256(root), tuple(program.notes))
 
 
 def _single_upload(folder, notes):

@@ -155,3 +155,16 @@ def test_a_batch_with_odd_names_finishes_and_its_gradebook_is_safe_in_a_spreadsh
     assert ids == ["'=1+1", "'@SUM(1+1)", 'caf\\xe9', 'plain']
     book = gradebook.collect([tmp_path / 'out'])
     assert book['caf\\xe9']['score'] > 0
+
+
+@pytest.mark.parametrize('expression', ['1+' * 200_000 + '1', '-' * 200_000 + '1'], ids=['RecursionError', 'MemoryError'])
+def test_a_notebook_with_a_very_deep_expression_is_still_graded(tmp_path, expression):
+    import nbformat
+    from tools import notebook
+    modules = {name: (ROOT / 'solution' / f'{name}.py').read_text() for name in notebook.MODULE_ORDER}
+    nb = notebook.build(modules, (ROOT / 'assignment' / 'README.md').read_text())
+    nb.cells.append(nbformat.v4.new_code_cell('x = ' + expression))
+    (tmp_path / 'deep.ipynb').write_text(notebook.render(nb))
+    results = grade(tmp_path / 'deep.ipynb', 'public', sandbox='none')
+    assert results['score'] == 49
+    assert f'cell {len(nb.cells)} was skipped' in results['output']

@@ -127,10 +127,132 @@ BUGS = [
 def test_bug_loses_points_with_the_right_diagnosis(tmp_path, name, file, old, new, function, diagnosis):
     results = grade(build(tmp_path / 'sub', replace=[(file, old, new)]), 'all')
     assert results['score'] < 100
+    assert_diagnosed(results, function, diagnosis)
+
+
+def assert_diagnosed(results, function, diagnosis):
+    """A failed test tagged with `function` has feedback holding every word of `diagnosis`
+    (a string, or a tuple of strings that one test's feedback must hold together), in any case."""
     blamed = [t for t in failed(results) if function in t['tags']]
     assert blamed, f'no failed test is tagged {function}: {[t["name"] for t in failed(results)]}'
-    outputs = '\n---\n'.join(t['output'] for t in blamed)
-    assert diagnosis in outputs, outputs
+    words = (diagnosis,) if isinstance(diagnosis, str) else diagnosis
+    assert any(all(word.lower() in t['output'].lower() for word in words) for t in blamed), \
+        '\n---\n'.join(t['output'] for t in blamed)
+
+
+CE = 'return float(-np.sum(target[hit] * np.log(prediction[hit])) / target.shape[0])'
+GRAD_CE = 'return (prediction - target) / target.shape[0]'
+SOFTMAX_AGAIN = 'p = np.exp(prediction) / np.sum(np.exp(prediction), axis=1, keepdims=True)\n    '
+MOMENTUM = ('new_velocity = {k: momentum * velocity[k] - epsilon * grads[k] for k in params}\n'
+            '    new_params = {k: params[k] + new_velocity[k] for k in params}')
+INIT_PARAMS = ("    rng = np.random.default_rng(seed)\n    return {\n"
+               "        'W1': rng.standard_normal((nn_input_dim, nn_hidden_dim)) / np.sqrt(nn_input_dim),\n"
+               "        'b1': np.zeros((1, nn_hidden_dim)),\n"
+               "        'W2': rng.standard_normal((nn_hidden_dim, nn_output_dim)) / np.sqrt(nn_hidden_dim),")
+INIT_DEEP_DRAW = "        params[f'W{l}'] = rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)"
+DB_H = ('    dz = (gradCE(target, prediction) @ W_o.T) * gradRelu(compute(x, W_h, b_h))\n'
+        '    return np.sum(dz, axis=0, keepdims=True)')
+PENALTY = 'return averageCE(target, probs) + 0.5 * reg_lambda * float(penalty)\n    # END SOLUTION\n\n\ndef '
+
+# Bugs real students bring from other versions of this homework. Each group is graded as
+# one submission: its bugs sit in functions whose tests do not feed each other.
+# (name, file, old, new, broken function, words its feedback must hold together)
+CONVENTION_GROUPS = {
+    'log10, gradCE of the probabilities, flipped velocity, legacy init, a generator per layer': [
+        ('cross-entropy with log10', 'losses.py', CE, CE.replace('np.log(', 'np.log10('),
+         'averageCE', ('0.434294 times', 'base-10 logarithm')),
+        ('gradCE with respect to the probabilities', 'losses.py', GRAD_CE,
+         'return -target / (target.shape[0] * prediction)', 'gradCE', 'with respect to the probabilities'),
+        ('velocity with the opposite sign', 'two_layer.py', MOMENTUM,
+         MOMENTUM.replace('- epsilon', '+ epsilon').replace('params[k] + new', 'params[k] - new'),
+         'momentum_step', "velocity's sign convention differs from the contract's"),
+        ('legacy np.random.seed and randn', 'two_layer.py', INIT_PARAMS,
+         INIT_PARAMS.replace('rng = np.random.default_rng(seed)', 'np.random.seed(seed)')
+         .replace('rng.standard_normal((nn_input_dim, nn_hidden_dim))', 'np.random.randn(nn_input_dim, nn_hidden_dim)')
+         .replace('rng.standard_normal((nn_hidden_dim, nn_output_dim))', 'np.random.randn(nn_hidden_dim, nn_output_dim)'),
+         'init_params', 'np.random.seed/randn draws other numbers: use np.random.default_rng(seed)'),
+        ('a new generator for every layer', 'deep.py', INIT_DEEP_DRAW,
+         INIT_DEEP_DRAW.replace('rng.standard_normal', 'np.random.default_rng(seed).standard_normal'),
+         'init_deep', 'every layer drew the same numbers'),
+    ],
+    'softmax applied again twice, transposed draws, a seed ignored, the old velocity': [
+        ('cross-entropy of softmax(prediction)', 'losses.py', CE,
+         SOFTMAX_AGAIN + 'return float(-np.sum(target * np.log(p)) / target.shape[0])',
+         'averageCE', 'softmax is applied to the probabilities again'),
+        ('gradCE of softmax(prediction)', 'losses.py', GRAD_CE, SOFTMAX_AGAIN + 'return (p - target) / target.shape[0]',
+         'gradCE', 'softmax is applied to the probabilities again'),
+        ('weights drawn (fan_out, fan_in) and transposed', 'two_layer.py', INIT_PARAMS,
+         INIT_PARAMS.replace('rng.standard_normal((nn_input_dim, nn_hidden_dim))',
+                             'rng.standard_normal((nn_hidden_dim, nn_input_dim)).T'),
+         'init_params', 'drawn with shape (fan_out, fan_in) and transposed'),
+        ('init_deep ignores its seed', 'deep.py', '    rng = np.random.default_rng(seed)\n    params = {}',
+         '    rng = np.random.default_rng(0)\n    params = {}', 'init_deep', 'the seed is ignored'),
+        ('parameters moved by the old velocity', 'two_layer.py', MOMENTUM,
+         MOMENTUM.replace('params[k] + new_velocity[k]', 'params[k] + velocity[k]'),
+         'momentum_step', 'the parameters move by the old velocity'),
+    ],
+    'lambda/(2N) twice, relu(z) for its derivative, backprop without 1/N and keepdims, init by 1/fan_in': [
+        ('L2 penalty divided by 2N', 'two_layer.py', PENALTY + 'loss_and_grads',
+         PENALTY.replace('0.5 * reg_lambda', 'reg_lambda / (2 * len(y))') + 'loss_and_grads',
+         'calculate_loss', 'not lambda/(2N) * sum(W**2)'),
+        ('deep L2 penalty divided by 2N', 'deep.py', 'return averageCE(target, probs) + 0.5 * reg_lambda * float(penalty)',
+         'return averageCE(target, probs) + reg_lambda / (2 * len(y)) * float(penalty)',
+         'deep_loss', 'not lambda/(2N) * sum(W**2)'),
+        ('dL_db_h multiplied by relu(z)', 'two_layer.py', DB_H,
+         DB_H.replace('gradRelu(compute(x, W_h, b_h))', 'np.maximum(compute(x, W_h, b_h), 0.0)'),
+         'dL_db_h', 'not by relu(z)'),
+        ('backprop without 1/N and with b1 of shape (H,)', 'two_layer.py',
+         "    do /= len(y)\n    dz1 = (do @ W2.T) * diff_actFun(z1, actFun_type)    # (N, H)\n    grads = {\n"
+         "        'W1': X.T @ dz1 + reg_lambda * W1,\n        'b1': dz1.sum(axis=0, keepdims=True),",
+         "    dz1 = (do @ W2.T) * diff_actFun(z1, actFun_type)    # (N, H)\n    grads = {\n"
+         "        'W1': X.T @ dz1 + reg_lambda * W1,\n        'b1': dz1.sum(axis=0),",
+         'backprop', ('keepdims=True', 'a missing 1/N')),
+        ('init_deep divided by fan_in', 'deep.py', INIT_DEEP_DRAW, INIT_DEEP_DRAW.replace('np.sqrt(fan_in)', 'fan_in'),
+         'init_deep', 'not by np.sqrt(fan_in)'),
+    ],
+}
+
+
+@pytest.mark.parametrize('group', CONVENTION_GROUPS.values(), ids=CONVENTION_GROUPS.keys())
+def test_conventions_of_other_versions_lose_points_with_the_right_diagnosis(tmp_path, group):
+    results = grade(build(tmp_path / 'sub', replace=[(file, old, new) for _, file, old, new, _, _ in group]), 'all')
+    for name, _, _, _, function, diagnosis in group:
+        assert_diagnosed(results, function, diagnosis)
+
+
+def test_a_mistake_that_is_not_recognised_gets_no_cause(tmp_path):
+    """A cross-entropy summed over every pair of samples is not a known mistake: the feedback
+    says what differs and claims no factor."""
+    label_dot_log = ('losses.py', CE, 'return float(-np.sum(np.log(np.clip(prediction, 1e-300, None)) @ target.T) '
+                                      '/ target.shape[0])')
+    results = grade(build(tmp_path / 'sub', replace=[label_dot_log]), 'public')
+    feedback = [t['output'] for t in failed(results) if 'averageCE' in t['tags']]
+    assert feedback and all('returned' in text and 'expected' in text for text in feedback), feedback
+    assert not any('times the expected' in text or 'factor' in text for text in feedback), feedback
+
+
+# One function broken, everything else correct: every failed test is tagged with it alone.
+# gradRelu's callers compute relu's derivative themselves, so that only gradRelu is broken.
+ONE_BROKEN = {
+    'gradRelu not implemented': ('gradRelu', [
+        ('activations.py', 'return (x > 0).astype(np.float64)', 'raise NotImplementedError'),
+        ('activations.py', "    if type == 'relu':\n        return gradRelu(z)",
+         "    if type == 'relu':\n        return (z > 0).astype(np.float64)"),
+        ('two_layer.py', "    dz = (gradCE(target, prediction) @ W_o.T) * gradRelu(compute(x, W_h, b_h))\n    return x.T @ dz",
+         "    dz = (gradCE(target, prediction) @ W_o.T) * (compute(x, W_h, b_h) > 0)\n    return x.T @ dz"),
+        ('two_layer.py', DB_H, DB_H.replace('gradRelu(compute(x, W_h, b_h))', '(compute(x, W_h, b_h) > 0)'))]),
+    'deep_fit without momentum': ('deep_fit', [
+        ('deep.py', 'params, velocity = momentum_step(params, grads, velocity, epsilon, momentum)',
+         'params, velocity = momentum_step(params, grads, velocity, epsilon, 0.0)')]),
+}
+
+
+@pytest.mark.parametrize('function, edits', ONE_BROKEN.values(), ids=ONE_BROKEN.keys())
+def test_only_the_broken_function_loses_points(tmp_path, function, edits):
+    results = grade(build(tmp_path / 'sub', replace=edits), 'all')
+    assert failed(results)
+    assert all(t['tags'] == [function] for t in failed(results)), \
+        [(t['name'], t['tags']) for t in failed(results) if t['tags'] != [function]]
 
 
 @pytest.mark.parametrize('seed', [50, 59])

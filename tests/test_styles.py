@@ -1,4 +1,5 @@
 """Correct submissions written unlike the reference score 100: loops, logsumexp, classes,
+dispatch tables, initialisation by loops, the opposite velocity convention inside a fit,
 absolute sibling imports, int32 labels, lists for losses."""
 
 import pytest
@@ -190,6 +191,89 @@ def deep_backprop(X, y, params, actFun_type='tanh', reg_lambda=0.0):
 }
 
 
+# Dispatch tables of lambdas, a mean of per-row sums, initialisation by a loop over layers
+# (x * sqrt(1/n), and rng.normal with the scale), 0.5 * lambda, a momentum_step over
+# items, and a fit_model that keeps the opposite velocity u = -v internally: it moves the
+# parameters exactly as the contract's rule does.
+TABLES = {
+    'activations.py': '''
+_FORWARD = {'tanh': lambda z: tanh(z), 'sigmoid': lambda z: sigmoid(z), 'relu': lambda z: relu(z)}
+_DERIVATIVE = {'tanh': lambda z: 1.0 - np.tanh(z) ** 2,
+               'sigmoid': lambda z: sigmoid(z) * (1.0 - sigmoid(z)),
+               'relu': lambda z: gradRelu(z)}
+
+
+def actFun(z, type):
+    if type not in _FORWARD:
+        raise ValueError(f'unknown activation {type!r}')
+    return _FORWARD[type](z)
+
+
+def diff_actFun(z, type):
+    try:
+        derivative = _DERIVATIVE[type]
+    except KeyError:
+        raise ValueError(type) from None
+    return derivative(z)
+''',
+    'losses.py': '''
+def averageCE(target, prediction):
+    safe = np.where(target > 0, prediction, 1.0)
+    per_row = np.sum(target * np.log(safe), axis=1)
+    return -np.mean(per_row)
+''',
+    'two_layer.py': '''
+def init_params(nn_input_dim, nn_hidden_dim, nn_output_dim, seed=0):
+    rng = np.random.default_rng(seed)
+    sizes = [nn_input_dim, nn_hidden_dim, nn_output_dim]
+    params = {}
+    for l in (1, 2):
+        fan_in, fan_out = sizes[l - 1], sizes[l]
+        params['W%d' % l] = rng.standard_normal(size=(fan_in, fan_out)) * np.sqrt(1.0 / fan_in)
+        params['b%d' % l] = np.zeros((1, fan_out))
+    return params
+
+
+def calculate_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
+    probs = feedforward(X, params, actFun_type)
+    data = np.mean(-np.log(probs[np.arange(len(y)), y]))
+    return data + 0.5 * reg_lambda * (np.sum(np.square(params['W1'])) + np.sum(np.square(params['W2'])))
+
+
+def momentum_step(params, grads, velocity, epsilon, momentum):
+    new_params, new_velocity = dict(params), dict(velocity)
+    for key, value in params.items():
+        new_velocity[key] = momentum * velocity[key] - epsilon * grads[key]
+        new_params[key] = value + new_velocity[key]
+    return new_params, new_velocity
+
+
+def fit_model(X, y, nn_hidden_dim, actFun_type='tanh', epsilon=0.01, num_passes=20000,
+              reg_lambda=0.01, momentum=0.0, seed=0):
+    params = init_params(X.shape[1], nn_hidden_dim, int(y.max()) + 1, seed)
+    u = {k: np.zeros_like(v) for k, v in params.items()}     # u = -v, the other convention
+    losses = []
+    for _ in range(num_passes):
+        loss, grads = loss_and_grads(X, y, params, actFun_type, reg_lambda)
+        losses.append(loss)
+        for k in params:
+            u[k] = momentum * u[k] + epsilon * grads[k]
+            params[k] = params[k] - u[k]
+    return params, np.array(losses)
+''',
+    'deep.py': '''
+def init_deep(layer_sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    params = {}
+    for l in range(1, len(layer_sizes)):
+        fan_in, fan_out = layer_sizes[l - 1], layer_sizes[l]
+        params[f'W{l}'] = rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=(fan_in, fan_out))
+        params[f'b{l}'] = np.zeros((1, fan_out))
+    return params
+''',
+}
+
+
 def absolute_imports(folder):
     for name in MODULE_FILES:
         path = folder / name
@@ -197,7 +281,8 @@ def absolute_imports(folder):
 
 
 @pytest.mark.parametrize('style, append', [('loops', LOOPS), ('logsumexp and int32 labels', LOGSUMEXP),
-                                           ('classes', CLASSES)], ids=lambda value: value if isinstance(value, str) else '')
+                                           ('classes', CLASSES), ('dispatch tables and the other velocity', TABLES)],
+                         ids=lambda value: value if isinstance(value, str) else '')
 def test_a_correct_submission_in_another_style_scores_100(tmp_path, style, append):
     results = grade(build(tmp_path / 'sub', append=append), 'all')
     assert results['score'] == 100, [(t['name'], t['output']) for t in failed(results)]

@@ -2,7 +2,10 @@
 
 import numpy as np
 
-from grader.checks import Mismatch, as_array, expect_array, expect_labels
+from grader.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params
+from grader.student import StudentFailure
+
+from .mistakes import momentum_diagnosis
 
 
 def momentum_replay(params, loss_and_grads, epsilon, momentum, passes):
@@ -27,6 +30,19 @@ def momentum_replay(params, loss_and_grads, epsilon, momentum, passes):
     return params, np.array(losses)
 
 
+def network_shapes(layers):
+    """{'W1': (D, H1), 'b1': (1, H1), ...} of a network [D, H1, ..., C]."""
+    return {f'{kind}{l}': (1 if kind == 'b' else fan_in, fan_out)
+            for l, (fan_in, fan_out) in enumerate(zip(layers[:-1], layers[1:]), start=1) for kind in 'Wb'}
+
+
+def fit_result(got, what):
+    """(params, losses) of what fit_model or deep_fit returned; Mismatch unless it is a pair."""
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise Mismatch(f'{what} must return a tuple (params, losses)')
+    return got[0], got[1]
+
+
 def expect_losses(got, passes, what):
     """`losses` must hold one finite float per pass; returns it as an array."""
     array = as_array(got, f'the losses of {what}')
@@ -46,33 +62,142 @@ RULE = ('from your own init with the same seed and zero velocity, each pass reco
         'current parameters, then updates v = momentum * v - epsilon * grad and p = p + v')
 
 
-def expect_training(got, params0, loss_and_grads, fit_kwargs, what):
+def expect_training(got, params0, loss_and_grads, fit_kwargs, what, own_gradients=None):
     """Check a fit's (params, losses) against the update rule, replayed by the grader.
 
-    Known wrong rules (momentum ignored, a step up the gradient) are replayed too, so
-    that the feedback can name them whether the losses or the parameters show it first.
+    The fit is right when it follows the rule with the exact gradients, or with those
+    of the student's own backprop (`own_gradients`): a wrong backprop loses points in its
+    own tests, not again in the fit's. Known wrong rules (momentum ignored, a step up the
+    gradient) are replayed too, so that the feedback can name them whether the losses or
+    the parameters show it first.
+
+    Inputs:
+    - got: what the fit returned
+    - params0: the student's own initial params, in the contract's shapes
+    - loss_and_grads: trusted function params -> (loss, exact gradients)
+    - fit_kwargs: the fit's epsilon, momentum, num_passes
+    - what: how to name the call
+    - own_gradients: function params -> the student's backprop, or None
     """
     passes, epsilon, momentum = fit_kwargs['num_passes'], fit_kwargs['epsilon'], fit_kwargs['momentum']
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise Mismatch(f'{what} must return a tuple (params, losses)')
-    params, losses = got
+    params, losses = fit_result(got, what)
     losses = expect_losses(losses, passes, what)
     expected, expected_losses = momentum_replay(params0, loss_and_grads, epsilon, momentum, passes)
-    wrong_rules = [((-epsilon, momentum), 'the step goes up the gradient: subtract epsilon * grad')]
-    if momentum:
-        wrong_rules.append(((epsilon, 0.0), 'the momentum is ignored'))
-    mistakes = [(momentum_replay(params0, loss_and_grads, e, m, passes), why) for (e, m), why in wrong_rules]
+    if _follows(params, losses, expected, expected_losses):
+        return
+    own = _own_replay(params0, loss_and_grads, own_gradients, epsilon, momentum, passes)
+    if own is not None and _follows(params, losses, *own):
+        return
+    mistakes = _wrong_rules(params0, loss_and_grads, epsilon, momentum, passes)
     expect_array(losses, expected_losses, f'the losses of {what} ({RULE})', rtol=1e-6,
                  known_mistakes=[(wrong_losses, why) for (_, wrong_losses), why in mistakes])
-    if not isinstance(params, dict) or set(params) != set(expected):
-        raise Mismatch(f'{what} must return params with keys {sorted(expected)}')
+    params = contract_params(params, {k: v.shape for k, v in expected.items()}, f'the params {what} returned')
     for name in expected:
         expect_array(params[name], expected[name], f"{what}['{name}'] after {passes} passes ({RULE})",
                      rtol=1e-6, atol=1e-9, known_mistakes=[(wrong[name], why) for (wrong, _), why in mistakes])
 
 
-def expect_accuracy(task, student, seed, threshold, reference_note):
-    """Train the student's code on one task and check its held-out accuracy.
+def _wrong_rules(params0, loss_and_grads, epsilon, momentum, passes):
+    """[((params, losses), explanation)] of the known wrong update rules, replayed."""
+    rules = [((-epsilon, momentum), 'the step goes up the gradient: subtract epsilon * grad')]
+    if momentum:
+        rules.append(((epsilon, 0.0), 'the momentum is ignored'))
+    return [(momentum_replay(params0, loss_and_grads, e, m, passes), why) for (e, m), why in rules]
+
+
+def expect_first_losses(losses, params0, loss_and_grads, epsilon, momentum, what, own_gradients=None):
+    """Check the first losses of a fit (an array) against the update rule from params0, as
+    expect_training does (the student's own backprop's gradients are accepted too)."""
+    count = min(3, len(losses))
+    _, expected = momentum_replay(params0, loss_and_grads, epsilon, momentum, count)
+    if np.allclose(losses[:count], expected, rtol=1e-6, atol=1e-10):
+        return
+    own = _own_replay(params0, loss_and_grads, own_gradients, epsilon, momentum, count)
+    if own is not None and np.allclose(losses[:count], own[1], rtol=1e-6, atol=1e-10):
+        return
+    mistakes = _wrong_rules(params0, loss_and_grads, epsilon, momentum, count)
+    expect_array(losses[:count], expected, what, rtol=1e-6,
+                 known_mistakes=[(wrong_losses, why) for (_, wrong_losses), why in mistakes])
+
+
+def _own_replay(params0, loss_and_grads, own_gradients, epsilon, momentum, passes):
+    """The replay with the exact losses and the student's own backprop's gradients, or None
+    when there is no such backprop or it cannot be replayed."""
+    def step(params):
+        grads = own_gradients(params)
+        if not isinstance(grads, dict) or set(grads) != set(params):
+            raise Mismatch('backprop returned other keys')
+        return loss_and_grads(params)[0], {k: np.asarray(v, dtype=np.float64) for k, v in grads.items()}
+
+    if own_gradients is None:
+        return None
+    try:
+        return momentum_replay(params0, step, epsilon, momentum, passes)
+    except (StudentFailure, Mismatch, TypeError, ValueError, KeyError):
+        return None   # judge by the exact gradients alone
+
+
+def _follows(params, losses, expected, expected_losses):
+    """Whether a fit's params and losses are those of a replay, to the tolerance of the checks."""
+    try:
+        params = contract_params(params, {k: v.shape for k, v in expected.items()}, 'params')
+    except Mismatch:
+        return False
+    return (np.allclose(losses, expected_losses, rtol=1e-6, atol=1e-10)
+            and all(np.allclose(params[k], expected[k], rtol=1e-6, atol=1e-9) for k in expected))
+
+
+def contract_params(got, shapes, what):
+    """A params dict of float64 arrays in the contract's shapes, for a test of a fit.
+
+    A bias of shape (H,) is taken as (1, H): its shape is graded in the tests of the
+    function that made it (init_params, backprop), not in those of the fit that carries it.
+
+    Inputs:
+    - got: what the submission returned
+    - shapes: {name: shape} the contract gives
+    - what: how to name it
+    """
+    expect_keys(got, shapes, what)
+    params = {}
+    for name, shape in shapes.items():
+        array = as_array(got[name], f'{what}[{name!r}]').astype(np.float64)
+        if array.shape != tuple(shape) and array.size == int(np.prod(shape)) and array.ndim == 1:
+            array = array.reshape(shape)
+        params[name] = array
+    return expect_params(params, shapes, what)
+
+
+def momentum_step_result(got, params, grads, velocity, epsilon, momentum, what):
+    """Check what momentum_step returned against the contract's step, every key of both
+    dicts at once, with the diagnosis of a known wrong step when both results show it.
+
+    Inputs:
+    - got: what the submission returned
+    - params, grads, velocity: the arguments, {key: array}
+    - epsilon, momentum: the hyper-parameters
+    - what: how to name the call
+    """
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise Mismatch(f'{what} must return a tuple (new_params, new_velocity)')
+    new_params = expect_keys(got[0], params, f'{what}: new_params')
+    new_velocity = expect_keys(got[1], params, f'{what}: new_velocity')
+    want_velocity = {k: momentum * velocity[k] - epsilon * grads[k] for k in params}
+    checks = [lambda k=k: expect_array(new_velocity[k], want_velocity[k], f"{what}: new_velocity['{k}'] "
+                                       '(momentum * v - epsilon * g)') for k in params]
+    checks += [lambda k=k: expect_array(new_params[k], params[k] + want_velocity[k], f"{what}: new_params['{k}'] "
+                                        '(params + the new velocity)') for k in params]
+    try:
+        expect_every(checks)
+    except Mismatch as mismatch:
+        why = momentum_diagnosis(params, grads, velocity, epsilon, momentum, new_params, new_velocity)
+        raise Mismatch(f'{mismatch}\n{why[0].upper()}{why[1:]}.' if why else str(mismatch)) from None
+
+
+def expect_accuracy(task, student, seed, threshold, reference_note, predict):
+    """Train the student's fit_model / deep_fit on one task and check the held-out accuracy
+    of the parameters it returns, labelled by the grader's own `predict` (so that this
+    test grades the fit alone).
 
     Inputs:
     - task: a grader.tasks.Task
@@ -80,13 +205,21 @@ def expect_accuracy(task, student, seed, threshold, reference_note):
     - seed: data and init seed
     - threshold: the least accuracy accepted
     - reference_note: what the reference reaches, for the feedback
+    - predict: trusted function (X, params, actFun_type) -> labels
     """
-    name = 'deep_fit' if task.deep else 'fit_model'
-    losses, labels, y_test = task.run(student.two_layer, student.deep, seed)
+    X_train, X_test, y_train, y_test = task.dataset(seed)
+    classes = int(y_train.max()) + 1
+    if task.deep:
+        name, layers = 'deep_fit', list(task.layers)
+        got = student.deep.deep_fit(X_train, y_train, layers, seed=seed, **task.fit_kwargs)
+    else:
+        name, layers = 'fit_model', [X_train.shape[1], task.layers[0], classes]
+        got = student.two_layer.fit_model(X_train, y_train, task.layers[0], seed=seed, **task.fit_kwargs)
+    trained, losses = fit_result(got, name)
     expect_losses(losses, task.fit_kwargs['num_passes'], name)
-    labels = expect_labels(labels, len(y_test), int(y_test.max()) + 1,
-                           'deep_predict' if task.deep else 'predict')
-    accuracy = float(np.mean(labels == y_test))
+    params = contract_params(trained, network_shapes(layers), f'the params {name} returned')
+    accuracy = float(np.mean(np.asarray(predict(X_test, params, task.fit_kwargs['actFun_type'])) == y_test))
     if accuracy < threshold:
-        raise Mismatch(f'{task.name} (data seed {seed}): held-out accuracy {accuracy:.3f} after {name} with '
-                       f'{task.fit_kwargs}; at least {threshold} is expected ({reference_note})')
+        raise Mismatch(f'{task.name} (data seed {seed}): held-out accuracy {accuracy:.3f} of the parameters {name} '
+                       f'returned after training with {task.fit_kwargs}; at least {threshold} is expected '
+                       f'({reference_note})')

@@ -4,6 +4,7 @@ import pytest
 
 from grader.checks import expect_array, expect_gradient
 from grader.gradcheck import numerical_gradients
+from grader.suites.mistakes import hidden_layer_mistakes
 from solution import activations, losses, two_layer as ref
 
 from .nets import part_a
@@ -62,13 +63,10 @@ def test_dL_dW_h(student, rng):
     """dL_dW_h passes the numerical gradient check, C = 2 and C = 10"""
     for shape in SHAPES:
         net, h, prediction, numeric = checked(rng, shape)
-        delta = ((prediction - net['target']) / shape[0]) @ net['W_o'].T
         args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
         expect_gradient(student.two_layer.dL_dW_h(*args), numeric['W_h'],
                         f'dL_dW_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
-                        known_mistakes=[(net['x'].T @ delta, "the ReLU's derivative is missing: multiply by "
-                                         'gradRelu(x W_h + b_h) elementwise'),
-                                        (net['x'].T @ (delta * h), 'multiply by gradRelu(z) (0 or 1), not by relu(z)')])
+                        known_mistakes=hidden_layer_mistakes(*args)['W_h'])
 
 
 @pytest.mark.points(2, 'dL_db_h')
@@ -78,17 +76,27 @@ def test_dL_db_h(student, rng):
         net, _, prediction, numeric = checked(rng, shape)
         args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
         expect_gradient(student.two_layer.dL_db_h(*args), numeric['b_h'],
-                        f'dL_db_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0])
+                        f'dL_db_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
+                        known_mistakes=hidden_layer_mistakes(*args)['b_h'])
 
 
-@pytest.mark.points(1, 'dL_dW_o', 'dL_db_o', 'dL_dW_h', 'dL_db_h')
-def test_gradients_for_a_batch_of_one(student, rng):
-    """all four gradients for a batch of one sample"""
-    shape = (1, 3, 4, 3)
-    net, h, prediction, numeric = checked(rng, shape)
+ONE_SAMPLE = (1, 3, 4, 3)
+
+
+def _gradient_for_one_sample(two_layer, name, net, h, prediction):
     args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
-    results = {'W_o': student.two_layer.dL_dW_o(net['target'], prediction, h),
-               'b_o': student.two_layer.dL_db_o(net['target'], prediction),
-               'W_h': student.two_layer.dL_dW_h(*args), 'b_h': student.two_layer.dL_db_h(*args)}
-    for name, got in results.items():
-        expect_gradient(got, numeric[name], f'dL/d{name} for one sample, {label(shape)}', batch=1)
+    calls = {'W_o': lambda: two_layer.dL_dW_o(net['target'], prediction, h),
+             'b_o': lambda: two_layer.dL_db_o(net['target'], prediction),
+             'W_h': lambda: two_layer.dL_dW_h(*args), 'b_h': lambda: two_layer.dL_db_h(*args)}
+    return calls[name]()
+
+
+@pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.25, f'dL_d{name}'))
+                                  for name in ('W_o', 'b_o', 'W_h', 'b_h')])
+def test_gradient_for_a_batch_of_one(student, rng, name):
+    """the gradient for a batch of one sample"""
+    net, h, prediction, numeric = checked(rng, ONE_SAMPLE)
+    args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
+    expect_gradient(_gradient_for_one_sample(student.two_layer, name, net, h, prediction), numeric[name],
+                    f'dL_d{name} for one sample, {label(ONE_SAMPLE)}', batch=1,
+                    known_mistakes=hidden_layer_mistakes(*args).get(name, []))

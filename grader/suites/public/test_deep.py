@@ -1,12 +1,20 @@
-"""Part 5, public: the n-layer network on fixed inputs."""
+"""Part 5, public: the n-layer network on fixed inputs.
+
+As in Part 4, each test calls one contract function (a fit also its own init_deep, where
+the contract starts it); losses and gradients for replaying a fit are the grader's own.
+"""
 
 import numpy as np
 import pytest
 
-from grader.checks import expect_array, expect_labels, expect_params, expect_same, expect_scalar
+from grader.checks import (expect_array, expect_every, expect_keys, expect_labels, expect_params, expect_same,
+                           expect_scalar)
 from grader.contract import DEFAULTS
-from grader.suites.training import expect_losses, expect_training, momentum_replay
+from grader.suites.initialisation import expect_recipe
+from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
+from grader.suites.training import contract_params, expect_first_losses, expect_losses, expect_training, fit_result
 
+from . import network as own
 from .cases import DEEP_LAYERS, deep_network, expected
 
 SHAPES = {f'{kind}{l}': (1 if kind == 'b' else fan_in, fan_out)
@@ -14,7 +22,7 @@ SHAPES = {f'{kind}{l}': (1 if kind == 'b' else fan_in, fan_out)
           for kind in 'Wb'}
 
 
-@pytest.mark.points(1, 'init_deep')
+@pytest.mark.points(0.5, 'init_deep')
 def test_init_deep_shapes_and_seed(student):
     """init_deep: keys W1..WL and b1..bL, shapes, zero biases, same seed same params"""
     what = f'init_deep({DEEP_LAYERS}, seed=4)'
@@ -24,6 +32,12 @@ def test_init_deep_shapes_and_seed(student):
         if name.startswith('b'):
             expect_array(params[name], np.zeros(shape), f"{what}['{name}']")
         expect_array(again[name], params[name], f"{what}['{name}'] called twice", rtol=0, atol=0)
+
+
+@pytest.mark.points(0.5, 'init_deep')
+def test_init_deep_follows_the_recipe(student):
+    """init_deep: one np.random.default_rng(seed) for all layers, each standard normal / sqrt(fan_in)"""
+    expect_recipe(student.deep.init_deep(DEEP_LAYERS, seed=4), DEEP_LAYERS, 4, f'init_deep({DEEP_LAYERS}, seed=4)')
 
 
 @pytest.mark.points(1, 'deep_feedforward')
@@ -39,20 +53,29 @@ def test_deep_feedforward(student):
 def test_deep_loss(student):
     """deep_loss with L2 on fixed params"""
     d = deep_network()
+    weights = [v for k, v in d['params'].items() if k.startswith('W')]
+    biases = [v for k, v in d['params'].items() if k.startswith('b')]
+    data_loss = own.loss(d['X'], d['y'], d['params'], 'relu', 0.0)
     expect_scalar(student.deep.deep_loss(d['X'], d['y'], d['params'], 'relu', 0.1),
-                  expected('deep_loss_relu'), "deep_loss(X, y, params, 'relu', 0.1)", batch=6, classes=3)
+                  expected('deep_loss_relu'), "deep_loss(X, y, params, 'relu', 0.1)", batch=6, classes=3,
+                  known_mistakes=l2_loss_mistakes(data_loss, weights, 0.1, 6, biases))
 
 
-@pytest.mark.points(2, 'deep_backprop')
+@pytest.mark.points(1.5, 'deep_backprop')
 def test_deep_backprop(student):
     """deep_backprop with L2 on fixed params, every activation"""
     d = deep_network()
     for act in ('tanh', 'sigmoid', 'relu'):
         what = f"deep_backprop(X, y, params, '{act}', 0.1)"
-        grads = expect_params(student.deep.deep_backprop(d['X'], d['y'], d['params'], act, 0.1), SHAPES, what)
+        grads = expect_keys(student.deep.deep_backprop(d['X'], d['y'], d['params'], act, 0.1), SHAPES, what)
         want = expected(f'deep_backprop_{act}')
-        for name in SHAPES:
-            expect_array(grads[name], want[name], f"{what}['{name}']", batch=6, classes=3)
+
+        def check(name, grads=grads, want=want, what=what):
+            mistakes = (l2_gradient_mistakes(want[name], d['params'][name], 0.1, 6) if name.startswith('W')
+                        else l2_bias_mistakes(want[name], d['params'][name], 0.1))
+            expect_array(grads[name], want[name], f"{what}['{name}']", batch=6, classes=3, known_mistakes=mistakes)
+
+        expect_every([lambda name=name: check(name) for name in SHAPES])
 
 
 @pytest.mark.points(1, 'deep_predict')
@@ -68,35 +91,47 @@ def test_deep_predict(student):
 def test_deep_fit_follows_the_update_rule(student):
     """deep_fit: the first passes follow the momentum update from your own init_deep"""
     d = deep_network()
-    fit = dict(actFun_type='relu', epsilon=0.05, num_passes=4, reg_lambda=0.01, momentum=0.9, seed=2)
-    params0 = student.deep.init_deep(DEEP_LAYERS, seed=2)
-
-    def own_loss_and_grads(params):
-        return (float(np.asarray(student.deep.deep_loss(d['X'], d['y'], params, 'relu', 0.01))),
-                student.deep.deep_backprop(d['X'], d['y'], params, 'relu', 0.01))
-
+    fit = dict(actFun_type='tanh', epsilon=0.05, num_passes=4, reg_lambda=0.01, momentum=0.9, seed=2)
+    params0 = contract_params(student.deep.init_deep(DEEP_LAYERS, seed=2), SHAPES,
+                                      f'init_deep({DEEP_LAYERS}, seed=2)')
     got = student.deep.deep_fit(d['X'], d['y'], DEEP_LAYERS, **fit)
-    expect_training(got, params0, own_loss_and_grads, fit, f'deep_fit(X, y, {DEEP_LAYERS}, ...)')
+    expect_training(got, params0, own.loss_and_numerical_grads(d['X'], d['y'], 'tanh', 0.01), fit,
+                    f'deep_fit(X, y, {DEEP_LAYERS}, ...)',
+                    own_gradients=lambda p: student.deep.deep_backprop(d['X'], d['y'], p, 'tanh', 0.01))
 
 
-
-@pytest.mark.points(1, 'init_deep', 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict', 'deep_fit')
-@pytest.mark.training
-def test_defaults_are_the_contracts(student):
-    """leaving out a hyper-parameter means the contract's default"""
+def _defaults_of(student, name):
+    """(the call without hyper-parameters, the call with the contract's defaults spelled out)."""
     d = deep_network()
     X, y, params, deep = d['X'], d['y'], d['params'], student.deep
-    expect_same(deep.init_deep(DEEP_LAYERS), deep.init_deep(DEEP_LAYERS, **DEFAULTS['init_deep']), 'init_deep(layers)')
-    for name, call in (('deep_feedforward', lambda **kw: deep.deep_feedforward(X, params, **kw)),
-                       ('deep_loss', lambda **kw: deep.deep_loss(X, y, params, **kw)),
-                       ('deep_backprop', lambda **kw: deep.deep_backprop(X, y, params, **kw)),
-                       ('deep_predict', lambda **kw: deep.deep_predict(X, params, **kw))):
-        expect_same(call(), call(**DEFAULTS[name]), f'{name} without its hyper-parameters')
+    calls = {'init_deep': lambda **kw: deep.init_deep(DEEP_LAYERS, **kw),
+             'deep_feedforward': lambda **kw: deep.deep_feedforward(X, params, **kw),
+             'deep_loss': lambda **kw: deep.deep_loss(X, y, params, **kw),
+             'deep_backprop': lambda **kw: deep.deep_backprop(X, y, params, **kw),
+             'deep_predict': lambda **kw: deep.deep_predict(X, params, **kw)}
+    return calls[name](), calls[name](**DEFAULTS[name])
+
+
+@pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.25, name)) for name in
+                                  ('init_deep', 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict')])
+def test_defaults_are_the_contracts(student, name):
+    """leaving out a hyper-parameter means the contract's default"""
+    without, spelled_out = _defaults_of(student, name)
+    expect_same(without, spelled_out, f'{name} without its hyper-parameters')
+
+
+@pytest.mark.points(0.25, 'deep_fit')
+@pytest.mark.training
+def test_deep_fit_defaults_are_the_contracts(student):
+    """leaving out a hyper-parameter of deep_fit means the contract's default"""
+    d = deep_network()
     defaults = DEFAULTS['deep_fit']
-    _, losses = deep.deep_fit(X, y, DEEP_LAYERS)
-    start = deep.init_deep(DEEP_LAYERS, seed=defaults['seed'])
-    _, replayed = momentum_replay(start, lambda p: (deep.deep_loss(X, y, p, defaults['actFun_type'], defaults['reg_lambda']),
-                                                    deep.deep_backprop(X, y, p, defaults['actFun_type'], defaults['reg_lambda'])),
-                                  defaults['epsilon'], defaults['momentum'], 3)
+    _, losses = fit_result(student.deep.deep_fit(d['X'], d['y'], DEEP_LAYERS), f'deep_fit(X, y, {DEEP_LAYERS})')
+    start = contract_params(student.deep.init_deep(DEEP_LAYERS, seed=defaults['seed']), SHAPES,
+                                    f'init_deep({DEEP_LAYERS})')
+    act, reg = defaults['actFun_type'], defaults['reg_lambda']
     losses = expect_losses(losses, defaults['num_passes'], f'deep_fit(X, y, {DEEP_LAYERS}) with default num_passes')
-    expect_array(losses[:3], replayed, f'the first losses of deep_fit(X, y, layers), whose defaults are {defaults}', rtol=1e-6)
+    expect_first_losses(losses, start, own.loss_and_numerical_grads(d['X'], d['y'], act, reg),
+                        defaults['epsilon'], defaults['momentum'],
+                        f'the first losses of deep_fit(X, y, layers), whose defaults are {defaults}',
+                        own_gradients=lambda p: student.deep.deep_backprop(d['X'], d['y'], p, act, reg))

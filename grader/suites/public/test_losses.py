@@ -7,6 +7,7 @@ import pytest
 
 from grader.checks import expect_array, expect_gradient, expect_probabilities, expect_scalar
 from grader.gradcheck import numerical_gradient
+from grader.suites.mistakes import averageCE_mistakes, gradCE_mistakes
 
 LOGITS = np.array([[0.0, math.log(3.0)], [1.0, 1.0], [2.0, 0.0]])
 TARGET = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
@@ -16,6 +17,11 @@ PREDICTION = np.array([[0.5, 0.25, 0.25], [0.1, 0.2, 0.7]])
 def softmax_by_hand(x):
     rows = [[math.exp(v - max(row)) for v in row] for row in x.tolist()]
     return np.array([[v / sum(row) for v in row] for row in rows])
+
+
+def cross_entropy_by_hand(target, prediction):
+    return -sum(math.log(p) for t_row, p_row in zip(target.tolist(), prediction.tolist())
+                for t, p in zip(t_row, p_row) if t) / len(target)
 
 
 @pytest.mark.points(2, 'softmax')
@@ -40,7 +46,7 @@ def test_averageCE(student):
     """averageCE is the mean over samples of -sum(target * log(prediction))"""
     expected = -(math.log(0.5) + math.log(0.7)) / 2
     expect_scalar(student.losses.averageCE(TARGET, PREDICTION), expected, 'averageCE(target, prediction)',
-                  batch=2, classes=3)
+                  batch=2, classes=3, known_mistakes=averageCE_mistakes(TARGET, PREDICTION))
 
 
 @pytest.mark.points(1, 'averageCE')
@@ -49,22 +55,24 @@ def test_averageCE_with_exact_zeros(student):
     prediction = np.array([[0.5, 0.5, 0.0], [0.0, 0.25, 0.75]])
     expected = -(math.log(0.5) + math.log(0.75)) / 2
     expect_scalar(student.losses.averageCE(TARGET, prediction), expected,
-                  'averageCE(target, prediction) with zeros where target is 0', batch=2, classes=3)
+                  'averageCE(target, prediction) with zeros where target is 0', batch=2, classes=3,
+                  known_mistakes=averageCE_mistakes(TARGET, prediction))
 
 
 @pytest.mark.points(1, 'gradCE')
 def test_gradCE(student):
     """gradCE is (prediction - target) / N"""
     expect_array(student.losses.gradCE(TARGET, PREDICTION), (PREDICTION - TARGET) / 2,
-                 'gradCE(target, prediction)', batch=2, classes=3)
+                 'gradCE(target, prediction)', batch=2, classes=3,
+                 known_mistakes=gradCE_mistakes(TARGET, PREDICTION))
 
 
-@pytest.mark.points(1, 'gradCE', 'softmax', 'averageCE')
-def test_gradCE_is_the_gradient_of_your_loss(student):
-    """gradCE agrees with centered differences of your averageCE(target, softmax(o))"""
+@pytest.mark.points(1, 'gradCE')
+def test_gradCE_is_the_gradient_at_the_logits(student):
+    """gradCE agrees with centered differences of averageCE(target, softmax(o)) at the logits o"""
     o = np.array([[0.3, -1.2, 0.8], [1.5, 0.1, -0.4]])
-    loss = lambda: student.losses.averageCE(TARGET, student.losses.softmax(o))
-    numeric = numerical_gradient(lambda: float(np.asarray(loss())), o)
-    expect_gradient(student.losses.gradCE(TARGET, student.losses.softmax(o)), numeric,
+    numeric = numerical_gradient(lambda: cross_entropy_by_hand(TARGET, softmax_by_hand(o)), o)
+    prediction = softmax_by_hand(o)
+    expect_gradient(student.losses.gradCE(TARGET, prediction), numeric,
                     'gradCE(target, softmax(o)), the gradient of averageCE(target, softmax(o)) with respect to o',
-                    batch=2)
+                    batch=2, known_mistakes=gradCE_mistakes(TARGET, prediction))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from grader.checks import expect_array
+from grader.suites.mistakes import hidden_layer_mistakes
 
 from .cases import expected, part_a
 
@@ -43,12 +44,16 @@ def test_dL_db_o(student):
 @pytest.mark.points(2, 'dL_dW_h')
 def test_dL_dW_h(student):
     """dL_dW_h on a fixed network"""
-    expect_array(student.two_layer.dL_dW_h(*_hidden_args(part_a())), expected('dL_dW_h'),
-                 'dL_dW_h(target, prediction, W_o, x, W_h, b_h)', batch=BATCH, classes=CLASSES)
+    args = _hidden_args(part_a())
+    expect_array(student.two_layer.dL_dW_h(*args), expected('dL_dW_h'),
+                 'dL_dW_h(target, prediction, W_o, x, W_h, b_h)', batch=BATCH, classes=CLASSES,
+                 known_mistakes=hidden_layer_mistakes(*args)['W_h'])
 
 
 @pytest.mark.points(1, 'dL_db_h')
 def test_dL_db_h(student):
     """dL_db_h on a fixed network"""
-    expect_array(student.two_layer.dL_db_h(*_hidden_args(part_a())), expected('dL_db_h'),
-                 'dL_db_h(target, prediction, W_o, x, W_h, b_h)', batch=BATCH, classes=CLASSES)
+    args = _hidden_args(part_a())
+    expect_array(student.two_layer.dL_db_h(*args), expected('dL_db_h'),
+                 'dL_db_h(target, prediction, W_o, x, W_h, b_h)', batch=BATCH, classes=CLASSES,
+                 known_mistakes=hidden_layer_mistakes(*args)['b_h'])

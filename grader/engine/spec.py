@@ -1,0 +1,144 @@
+"""An assignment as data: what the engine knows of a homework, and all it knows.
+
+A homework is a folder with a `spec.py` that defines `SPEC`, an Assignment, and a
+`suites/` folder with `public/` and `hidden/` pytest suites. The engine reads the spec to
+build the `student` seam (one attribute per module, one function per contract name), to
+file every test under a part by its first tag, to check that each part's tests add up to
+its points, and to find the reference, the skeleton and the handout; everything else a
+homework knows (hyper-parameters, tasks, thresholds, diagnoses) is its own business.
+
+An offering is a subset of the parts (`offering.json` beside the spec, written by a
+release): the engine then sees only those parts and their modules.
+"""
+
+import importlib
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+OFFERING = 'offering.json'
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module of the submission and the contract functions it defines."""
+
+    name: str
+    functions: tuple
+
+    @property
+    def file(self):
+        return f'{self.name}.py'
+
+
+@dataclass(frozen=True)
+class Part:
+    """A graded part: its number, title, points and the functions whose tests count in it."""
+
+    number: int
+    title: str
+    points: float
+    functions: tuple
+
+    @property
+    def name(self):
+        return f'{self.number}. {self.title}'
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A homework, as the engine sees it.
+
+    - title: the homework's name
+    - package: the name the submission's modules are imported under
+    - modules: (Module, ...), the files a submission provides
+    - parts: (Part, ...), in order
+    - provided: modules of the package that students receive written (never graded),
+      e.g. ('data', 'plots'): a notebook's imports of them are left out
+    - root: the folder the paths below are relative to
+    - folder: the homework's folder (spec.py, suites/), filled in by load()
+    - solution, skeleton: folders of the reference and of the student skeleton
+    - handout: the handout's Markdown file
+    """
+
+    title: str
+    package: str
+    modules: tuple
+    parts: tuple
+    provided: tuple = ()
+    root: Path = None
+    folder: Path = None
+    solution: str = 'solution'
+    skeleton: str = 'assignment'
+    handout: str = 'assignment/README.md'
+
+    @property
+    def suites(self):
+        return self.folder / 'suites'
+
+    @property
+    def module_files(self):
+        return tuple(module.file for module in self.modules)
+
+    @property
+    def points(self):
+        return sum(part.points for part in self.parts)
+
+    def part_of(self, function):
+        """The Part whose tests a test tagged first with `function` counts in, or None."""
+        return next((part for part in self.parts if function in part.functions), None)
+
+    def offering(self, numbers):
+        """The assignment restricted to the parts numbered `numbers`, and to their modules."""
+        unknown = set(numbers) - {part.number for part in self.parts}
+        if unknown:
+            raise ValueError(f'{self.title} has no part {", ".join(map(str, sorted(unknown)))}')
+        parts = tuple(part for part in self.parts if part.number in numbers)
+        offered = {function for part in parts for function in part.functions}
+        modules = tuple(module for module in self.modules if offered & set(module.functions))
+        return replace(self, parts=parts, modules=modules)
+
+
+def load(folder):
+    """The Assignment of a homework folder, restricted to its offering when it has one.
+
+    The spec is imported under its package name when the folder is a package on
+    sys.path (grader/ is `grader.spec`), so that the suites and the engine share it.
+    """
+    folder = Path(folder).resolve()
+    spec = _import_spec(folder).SPEC
+    spec = replace(spec, folder=folder)
+    offering = folder / OFFERING
+    if offering.exists():
+        spec = spec.offering(json.loads(offering.read_text())['parts'])
+    return spec
+
+
+def parse_parts(text):
+    """Part numbers from '1-5', '1,2,6' or '1-3,7'."""
+    numbers = []
+    for chunk in filter(None, (piece.strip() for piece in text.split(','))):
+        low, _, high = chunk.partition('-')
+        try:
+            numbers += list(range(int(low), int(high or low) + 1))
+        except ValueError:
+            raise ValueError(f'{text!r}: expected part numbers such as 1-5 or 1,2,6') from None
+    return sorted(set(numbers))
+
+
+def _import_spec(folder):
+    for entry in map(Path, sys.path):
+        entry = (entry if entry.is_absolute() else Path.cwd() / entry).resolve()
+        if folder.is_relative_to(entry) and folder != entry:
+            relative = folder.relative_to(entry)
+            if all((entry / Path(*relative.parts[:depth]) / '__init__.py').exists()
+                   for depth in range(1, len(relative.parts) + 1)):
+                return importlib.import_module('.'.join(relative.parts) + '.spec')
+    spec = importlib.util.spec_from_file_location(f'_assignment_spec_{abs(hash(folder))}', folder / 'spec.py')
+    if spec is None:
+        raise ValueError(f'{folder} holds no spec.py: not an assignment folder')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
