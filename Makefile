@@ -21,7 +21,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > $(VENV)/requirements.txt
+	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > $(VENV)/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
 	touch $(STAMP)
 
@@ -64,7 +64,7 @@ bench: $(STAMP)
 
 # dist/student/, dist/student.zip (for students) and dist/autograder.zip (for Gradescope).
 release: $(STAMP)
-	$(PY) -m tools.release --out dist
+	$(PY) -m tools.release --out dist $(if $(PARTS),--parts $(PARTS))
 
 clean:
 	rm -rf $(VENV) figures results.json dist

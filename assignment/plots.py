@@ -1,14 +1,15 @@
 """Plot helpers: decision boundaries of 2-D classifiers, loss curves, and for parts 6-8
 CNN filters, training histories and tuning grids.
 
-From Python:
+From Python (or from the notebook beside this file, as `from plots import ...`):
 
     from assignment.plots import plot_decision_boundary
     fig = plot_decision_boundary(lambda X: predict(X, params, 'tanh'), X, y)
     fig.savefig('boundary.png')
 
 From the shell, `make plots` runs this module's main(), which trains the reference
-(or, with SUBMISSION=assignment, your own code) and writes the handout's figures:
+(or, with SUBMISSION=assignment, your own code) on the grader's training tasks, with
+their hyper-parameters, and writes the handout's figures:
 
     python -m assignment.plots --impl assignment --out figures
 """
@@ -21,14 +22,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from .data import load_circles, load_moons, stratified_split
-
-ACTIVATIONS = ('tanh', 'sigmoid', 'relu')
-HIDDEN_SIZES = (3, 10, 50)
-DEEP_LAYERS = [2, 10, 10, 2]
-# Full-batch gradient descent with momentum; these reach the handout's accuracies.
-TRAINING = dict(epsilon=0.1, num_passes=3000, reg_lambda=0.001, momentum=0.9)
-DEEP_TRAINING = dict(TRAINING, epsilon=0.05)
+HIDDEN_SIZES = (3, 10, 50)      # the columns of the moons grid
 
 
 def _axes(ax):
@@ -197,6 +191,14 @@ def _accuracy(predict, X, y):
     return float(np.mean(np.asarray(predict(X)) == y))
 
 
+def task_split(name):
+    """(task, (X_train, X_test, y_train, y_test)): a training task of the grader's spec and
+    its data split of seed 0. Only `make plots` needs the grader, so it is imported here."""
+    from grader import tasks
+    from grader.spec import TASKS
+    return TASKS[name], tasks.dataset(TASKS[name], 0)
+
+
 def moons_figures(two_layer):
     """The activation-by-hidden-size grid of boundaries, and the loss curves behind it.
 
@@ -206,8 +208,9 @@ def moons_figures(two_layer):
     Returns:
     - (boundaries, losses): two matplotlib Figures
     """
-    X, y = load_moons(n_samples=500, noise=0.2, seed=0)
-    X_train, X_test, y_train, y_test = stratified_split(X, y, seed=0)
+    from grader.spec import ACTIVATIONS
+    task, (X_train, X_test, y_train, y_test) = task_split('moons')
+    training = {key: value for key, value in task.fit.items() if key != 'actFun_type'}
     boundaries = Figure(figsize=(12, 11), layout='constrained')
     grid = boundaries.subplots(len(ACTIVATIONS), len(HIDDEN_SIZES))
     losses = Figure(figsize=(15, 4), layout='constrained')
@@ -216,7 +219,7 @@ def moons_figures(two_layer):
         curves = {}
         for col, hidden in enumerate(HIDDEN_SIZES):
             params, curves[f'{hidden} hidden units'] = two_layer.fit_model(
-                X_train, y_train, hidden, act, **TRAINING)
+                X_train, y_train, hidden, act, **training)
             predict = lambda Z, params=params: two_layer.predict(Z, params, act)
             title = f'{act}, H = {hidden}: test accuracy {_accuracy(predict, X_test, y_test):.3f}'
             plot_decision_boundary(predict, X_train, y_train, ax=grid[row, col], title=title)
@@ -228,13 +231,13 @@ def moons_figures(two_layer):
 
 def deep_figure(deep):
     """Boundary and loss curve of the deep network on moons."""
-    X, y = load_moons(n_samples=500, noise=0.2, seed=0)
-    X_train, X_test, y_train, y_test = stratified_split(X, y, seed=0)
-    params, losses = deep.deep_fit(X_train, y_train, DEEP_LAYERS, 'tanh', **DEEP_TRAINING)
-    predict = lambda Z: deep.deep_predict(Z, params, 'tanh')
+    task, (X_train, X_test, y_train, y_test) = task_split('deep moons')
+    params, losses = deep.deep_fit(X_train, y_train, task.shape, **task.fit)
+    act = task.fit['actFun_type']
+    predict = lambda Z: deep.deep_predict(Z, params, act)
     fig = Figure(figsize=(11, 4.5), layout='constrained')
     left, right = fig.subplots(1, 2)
-    title = f'layers {DEEP_LAYERS}, tanh: test accuracy {_accuracy(predict, X_test, y_test):.3f}'
+    title = f'layers {task.shape}, {act}: test accuracy {_accuracy(predict, X_test, y_test):.3f}'
     plot_decision_boundary(predict, X_train, y_train, ax=left, title=title)
     plot_losses({'deep network': losses}, ax=right, title='Training loss')
     fig.suptitle('Deep network on make_moons (noise 0.2)')
@@ -242,12 +245,12 @@ def deep_figure(deep):
 
 
 def circles_figure(two_layer):
-    """Boundary of a five-unit tanh network on circles."""
-    X, y = load_circles(n_samples=500, noise=0.1, factor=0.5, seed=0)
-    X_train, X_test, y_train, y_test = stratified_split(X, y, seed=0)
-    params, _ = two_layer.fit_model(X_train, y_train, 5, 'tanh', **TRAINING)
-    predict = lambda Z: two_layer.predict(Z, params, 'tanh')
-    title = f'make_circles, 5 tanh units: test accuracy {_accuracy(predict, X_test, y_test):.3f}'
+    """Boundary of the circles task's network."""
+    task, (X_train, X_test, y_train, y_test) = task_split('circles')
+    params, _ = two_layer.fit_model(X_train, y_train, task.shape, **task.fit)
+    act = task.fit['actFun_type']
+    predict = lambda Z: two_layer.predict(Z, params, act)
+    title = f'make_circles, {task.shape} {act} units: test accuracy {_accuracy(predict, X_test, y_test):.3f}'
     return plot_decision_boundary(predict, X_train, y_train, title=title)
 
 

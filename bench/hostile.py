@@ -132,13 +132,12 @@ def _long_name_zip(path):
 
 
 # The grader's command line, run so that the grading process reports its own peak memory.
-LAUNCHER = ('import resource, sys\n'
-            'from grader.cli import main\n'
+LAUNCHER = ('import resource, runpy, sys\n'
+            'sys.argv = ["grader", *sys.argv[1:]]\n'
             'try:\n'
-            '    code = main(sys.argv[1:])\n'
+            '    runpy.run_module("grader", run_name="__main__")\n'
             'finally:\n'
-            '    print("PEAK_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n'
-            'sys.exit(code)\n')
+            '    print("PEAK_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n')
 
 
 def measure(grader, source, deadline, out):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.processes import descendants
+from grader.engine.sandbox.processes import descendants
 
 ROOT = Path(__file__).resolve().parent.parent
 GIB = 2 ** 30
@@ -116,8 +116,8 @@ def _where(results, wall):
 
 def isolation_overhead(repeats):
     """grade() of the reference, all suites: in this process, in a worker, in a bwrap worker."""
-    code = ("import sys, time; from grader.grading import grade; t = time.perf_counter(); "
-            "r = grade('solution', 'all', sandbox=sys.argv[1]); assert r['score'] == 100; "
+    code = ("import sys, time; from grader.engine.grading import grade; from grader.spec import SPEC; "
+            "t = time.perf_counter(); r = grade('solution', SPEC, 'all', sandbox=sys.argv[1]); assert r['score'] == 100; "
             "print(time.perf_counter() - t)")
     runs = {mode: [] for mode in ('inprocess', 'none', 'bwrap')}
     # In turns, so that a drift of the machine's speed affects every mode alike.

@@ -14,7 +14,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from grader.tasks import TASKS
+from grader import tasks
+from grader.spec import TASKS
 from solution import two_layer
 
 
@@ -58,9 +59,9 @@ def products_only(n, d, h, c, passes):
 
 
 def compare(task, repeats, scale):
-    X_train, X_test, y_train, y_test = task.dataset(0)
-    kw = dict(task.fit_kwargs, num_passes=max(1, int(task.fit_kwargs['num_passes'] * scale)))
-    hidden, n = task.layers[0], len(X_train)
+    X_train, X_test, y_train, y_test = tasks.dataset(task, 0)
+    kw = dict(task.fit, num_passes=max(1, int(task.fit['num_passes'] * scale)))
+    hidden, n = task.shape, len(X_train)
     # The same problem for scikit-learn: full batch, plain momentum, L2 of lambda/2 * sum(W**2)
     # (scikit-learn divides alpha by the batch size), no early stopping, no shuffling.
     model = MLPClassifier(hidden_layer_sizes=(hidden,), activation=kw['actFun_type'], solver='sgd',
@@ -90,8 +91,7 @@ def compare(task, repeats, scale):
 
 def main():
     repeats, scale = int(sys.argv[1]), float(sys.argv[2])
-    tasks = {task.name: compare(task, repeats, scale) for task in TASKS if task.name in ('moons', 'digits')}
-    print(json.dumps({'tasks': tasks}))
+    print(json.dumps({'tasks': {name: compare(TASKS[name], repeats, scale) for name in ('moons', 'digits')}}))
 
 
 if __name__ == '__main__':

@@ -1,3 +1,2 @@
-"""The grading engine of the backprop assignment: `python -m grader grade SUBMISSION`."""
-
-__version__ = '0.1.0'
+"""The grader of the backprop homework: the engine (grader/engine) and this homework's spec,
+tasks and suites. `python -m grader grade SUBMISSION`."""

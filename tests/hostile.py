@@ -111,8 +111,8 @@ def forged_answer(value_bytes):
 def grade_in_subprocess(source, suite='public', sandbox='bwrap', limits=None):
     """Grade in a fresh Python process; (results, the grading process's peak resident MiB)."""
     code = ('import json, resource\n'
-            'from grader.grading import grade\n'
-            'from grader.isolation import Limits\n'
+            'from grader.engine.sandbox.isolation import Limits\n'
+            'from tests.submissions import grade\n'
             f'results = grade({str(source)!r}, {suite!r}, sandbox={sandbox!r}, limits=Limits(**{limits or {}!r}))\n'
             'peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n'
             'print(json.dumps({"peak": peak, "results": results}))\n')

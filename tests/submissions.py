@@ -1,14 +1,23 @@
-"""Build submissions for the grader's tests: copies of the reference or the skeleton, edited."""
+"""Build submissions for the grader's tests: copies of the reference or the skeleton, edited;
+and grade them as the homework's grader does."""
 
 import shutil
 from pathlib import Path
 
+from grader.engine import grading
+from grader.spec import SPEC
+
 ROOT = Path(__file__).resolve().parent.parent
-MODULE_FILES = ('activations.py', 'losses.py', 'two_layer.py', 'deep.py')
+MODULE_FILES = SPEC.module_files
+
+
+def grade(source, suite='public', **options):
+    """Grade a submission to this homework (grading.grade with its spec)."""
+    return grading.grade(source, SPEC, suite, **options)
 
 
 def build(folder, base='solution', replace=(), append=None):
-    """Copy the four modules of `base` into folder, then edit them.
+    """Copy the modules of `base` into folder, then edit them.
 
     Inputs:
     - folder: where the submission goes (created)

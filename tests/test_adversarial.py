@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from grader import confinement
-from grader.cgroups import Cgroup
-from grader.grading import grade
-from grader.isolation import Limits, WorkerBackend, _write_before, bwrap_available
-from grader.report import Progress
+from grader.engine.output.terminal import Progress
+from grader.engine.sandbox import confinement
+from grader.engine.sandbox.cgroups import Cgroup
+from grader.engine.sandbox.confinement import bwrap_available
+from grader.engine.sandbox.isolation import Limits, _write_before
 from tests import hostile
-from tests.submissions import ROOT, build, failed
+from tests.submissions import build, failed, grade, ROOT
 
 # Short limits for calls that should be instant; training calls keep room for a loaded machine.
 FAST = Limits(call_timeout=2, training_timeout=30, import_timeout=5, budget=120)

@@ -12,7 +12,9 @@ import zipfile
 
 import pytest
 
-from grader import batch, gradebook
+from grader.engine import batch
+from grader.engine.output import gradebook
+from grader.spec import SPEC
 from tests.submissions import ROOT, build
 from tests.test_mutants import BUGS
 
@@ -36,7 +38,7 @@ def folder(tmp_path_factory):
 @pytest.fixture(scope='module')
 def unsharded(folder, tmp_path_factory):
     out = tmp_path_factory.mktemp('out')
-    graded, kept = batch.run(folder, out, jobs=2, progress=False)
+    graded, kept = batch.run(SPEC, folder, out, jobs=2, progress=False)
     gradebook.write(gradebook.collect([out]), out)
     return out, graded, kept
 
@@ -73,19 +75,19 @@ def test_the_summary_counts_and_explains(unsharded):
 def test_a_rerun_keeps_up_to_date_results_and_regrades_changed_ones(folder, unsharded, tmp_path):
     out = tmp_path / 'out'
     shutil.copytree(unsharded[0], out)
-    assert batch.run(folder, out, jobs=2, progress=False) == ([], ['ada', 'bo', 'broken', 'bug0', 'bug1',
+    assert batch.run(SPEC, folder, out, jobs=2, progress=False) == ([], ['ada', 'bo', 'broken', 'bug0', 'bug1',
                                                                     'bug2', 'bug3', 'zed'])
     changed = tmp_path / 'changed'
     shutil.copytree(folder, changed)
     (changed / 'bo' / 'losses.py').write_text((ROOT / 'solution' / 'losses.py').read_text())
-    graded, _ = batch.run(changed, out, jobs=2, progress=False)
+    graded, _ = batch.run(SPEC, changed, out, jobs=2, progress=False)
     assert graded == ['bo']
 
 
 def test_sharded_and_merged_equals_unsharded(folder, unsharded, tmp_path):
     shards = [tmp_path / f'shard{k}' for k in (1, 2, 3)]
     for k, out in enumerate(shards, start=1):
-        batch.run(folder, out, jobs=2, shard=(k, 3), progress=False)
+        batch.run(SPEC, folder, out, jobs=2, shard=(k, 3), progress=False)
     sizes = [len(list((out / 'results').glob('*.json'))) for out in shards]
     assert sum(sizes) == 8 and all(sizes), sizes
     merged = tmp_path / 'merged'

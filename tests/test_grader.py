@@ -1,5 +1,6 @@
 """The grader on the reference and the skeleton: scores, results format, rubric, CLI."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -8,10 +9,11 @@ from collections import Counter
 
 import pytest
 
-from grader import contract
-from grader.grading import grade
-from grader.plugin import SUITES
-from tests.submissions import ROOT, build, failed
+from grader.engine import grading
+from grader.spec import SPEC
+from tests.submissions import ROOT, build, failed, grade
+
+FUNCTIONS = {function for part in SPEC.parts for function in part.functions}
 
 GRADESCOPE_TEST_KEYS = {'name', 'score', 'max_score', 'status', 'output', 'tags', 'visibility', 'extra_data'}
 
@@ -52,21 +54,19 @@ def test_results_follow_the_gradescope_format(reference_all):
     for test in r['tests']:
         assert test.keys() == GRADESCOPE_TEST_KEYS
         assert test['status'] in ('passed', 'failed')
-        assert test['tags'] and set(test['tags']) <= set(contract.PART_OF)
+        assert test['tags'] and set(test['tags']) <= FUNCTIONS
         assert test['visibility'] in ('visible', 'after_published')
     json.dumps(r)
 
 
-def test_points_per_part_match_the_handout(reference_all):
+def test_points_per_part_match_the_spec_and_the_handout(reference_all):
     per_part = Counter()
     for test in reference_all['tests']:
         per_part[test['extra_data']['part']] += test['max_score']
-    assert dict(per_part) == {part: points for part, points, _ in contract.PARTS}
-    table = [line for line in (ROOT / 'assignment' / 'README.md').read_text().splitlines()
-             if line.startswith('| ') and line.rstrip().endswith(' |')]
-    for part, points, _ in contract.PARTS:
-        row = next(line for line in table if part in line)
-        assert row.rstrip().endswith(f'| {points} |'), row
+    assert dict(per_part) == pytest.approx({part.name: part.points for part in SPEC.parts})
+    handout = (ROOT / 'assignment' / 'README.md').read_text()
+    for part in SPEC.parts:
+        assert f'| {part.name} |' in handout and f'## Part {part.number} — {part.title} ({part.points:g} points)' in handout
 
 
 def test_public_suite_is_a_subset_of_the_all_suite(reference_all):
@@ -77,7 +77,7 @@ def test_public_suite_is_a_subset_of_the_all_suite(reference_all):
 
 def test_every_contract_function_is_tested(reference_all):
     tagged = {tag for test in reference_all['tests'] for tag in test['tags']}
-    assert tagged == set(contract.PART_OF)
+    assert tagged == FUNCTIONS
 
 
 def test_hidden_tests_get_the_chosen_visibility():
@@ -129,16 +129,27 @@ def test_a_missing_module_costs_only_its_own_tests(tmp_path):
     assert 'deep.py is missing' in results['output']
 
 
-def test_a_test_without_points_stops_collection(tmp_path, monkeypatch):
-    from grader import grading, plugin
-    suites = tmp_path / 'suites'
-    (suites / 'public').mkdir(parents=True)
-    (suites / 'pytest.ini').write_text((SUITES / 'pytest.ini').read_text())
-    (suites / 'public' / 'test_x.py').write_text('def test_unscored(student):\n    pass\n')
-    monkeypatch.setattr(grading, 'SUITES', suites)
-    monkeypatch.setattr(plugin, 'SUITES', suites)
+def suites_of(tmp_path, public, hidden=''):
+    """The spec of this homework with suites made of the given test sources (in files named
+    after the test, since pytest keeps the modules it imported by name)."""
+    for name, source in (('public', public), ('hidden', hidden)):
+        (tmp_path / 'suites' / name).mkdir(parents=True)
+        (tmp_path / 'suites' / name / f'test_{tmp_path.name}.py').write_text('import pytest\n\n' + source)
+    (tmp_path / 'suites' / 'pytest.ini').write_text((SPEC.suites / 'pytest.ini').read_text())
+    return dataclasses.replace(SPEC, folder=tmp_path)
+
+
+def test_a_test_without_points_stops_collection(tmp_path):
+    spec = suites_of(tmp_path, 'def test_unscored(student):\n    pass\n')
     with pytest.raises(grading.HarnessError, match='no @pytest.mark.points'):
-        grade(ROOT / 'solution', 'public')
+        grading.grade(ROOT / 'solution', spec, 'public')
+
+
+def test_parts_whose_tests_do_not_add_up_to_the_spec_stop_a_full_grading(tmp_path):
+    spec = suites_of(tmp_path, "@pytest.mark.points(1, 'relu')\ndef test_relu(student):\n    pass\n")
+    assert grading.grade(ROOT / 'solution', spec, 'public')['score'] == 1
+    with pytest.raises(grading.HarnessError, match='1. Activations: its tests are worth 1 points, the spec gives it'):
+        grading.grade(ROOT / 'solution', spec, 'all')
 
 
 def run_cli(*args, cwd=ROOT):

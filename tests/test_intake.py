@@ -11,10 +11,11 @@ import zipfile
 
 import pytest
 
-from grader import batch, gradebook
-from grader.grading import grade
+from grader.engine import batch
+from grader.engine.output import gradebook
+from grader.spec import SPEC
 from tests import hostile
-from tests.submissions import ROOT, build, failed
+from tests.submissions import build, failed, grade, ROOT
 
 SECRET = 'TOKEN-7f3a-must-never-appear'
 
@@ -83,7 +84,7 @@ def test_in_a_batch_a_link_to_a_classmates_work_gets_no_score(tmp_path):
     (subs / 'mallory' / 'copy.zip').symlink_to('../bob.zip')
     (subs / 'eve.zip').symlink_to('bob.zip')
     out = tmp_path / 'out'
-    batch.run(subs, out, jobs=2, suite='public', sandbox='none', progress=False)
+    batch.run(SPEC, subs, out, jobs=2, suite='public', sandbox='none', progress=False)
     collected = gradebook.collect([out])
     assert collected['bob']['score'] == 49
     assert collected['mallory']['score'] == collected['eve']['score'] == 0
@@ -161,7 +162,7 @@ def test_a_batch_with_odd_names_finishes_and_its_gradebook_is_safe_in_a_spreadsh
 def test_a_notebook_with_a_very_deep_expression_is_still_graded(tmp_path, expression):
     import nbformat
     from tools import notebook
-    modules = {name: (ROOT / 'solution' / f'{name}.py').read_text() for name in notebook.MODULE_ORDER}
+    modules = {module.name: (ROOT / 'solution' / module.file).read_text() for module in SPEC.modules}
     nb = notebook.build(modules, (ROOT / 'assignment' / 'README.md').read_text())
     nb.cells.append(nbformat.v4.new_code_cell('x = ' + expression))
     (tmp_path / 'deep.ipynb').write_text(notebook.render(nb))

@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
-from grader import lms_export
-from grader.batch import RESULTS
+from grader.engine.layout import RESULTS
+from grader.engine.output import EXPORTS
+from grader.engine.output.roster import collect_and_match, read_roster
 from tests.submissions import ROOT
 
 ROSTER = [
@@ -21,6 +22,13 @@ ROSTER = [
     ['Chen, Cy', '103', 'S103', 'cy', 'CS 1 (B)', 'cy'],           # handed nothing in
     ['Diaz, Dee', '104', 'S104', 'dee', 'CS 1 (B)', 'dee'],        # the harness failed on it
 ]
+
+
+def export(out, target, name='csv', roster=None, column=None):
+    """Write the gradebook of a batch folder in one of the export formats; the roster.Export."""
+    matched = collect_and_match(out, roster)
+    EXPORTS[name].write(matched, target, column)
+    return matched
 
 
 def results(score, outcome='graded', max_score=100):
@@ -57,7 +65,7 @@ def read(path):
 
 def test_canvas_layout_with_missing_and_extra_students(batch_out, roster, tmp_path):
     target = tmp_path / 'canvas.csv'
-    matched = lms_export.write(batch_out, target, 'canvas', lms_export.read_roster(roster), 'Backprop (123)')
+    matched = export(batch_out, target, 'canvas', read_roster(roster), 'Backprop (123)')
     assert read(target) == [
         ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', 'Backprop (123)'],
         ['    Points Possible', '', '', '', '', '100'],
@@ -76,7 +84,7 @@ def test_canvas_file_passes_the_checks_of_canvas_importer(batch_out, roster, tmp
     and ends its student columns with Section (SIS User ID and SIS Login ID after ID); an
     assignment column "Title (id)"; a row whose first cell holds "Points Possible"."""
     target = tmp_path / 'canvas.csv'
-    lms_export.write(batch_out, target, 'canvas', lms_export.read_roster(roster), 'Backprop (123)')
+    export(batch_out, target, 'canvas', read_roster(roster), 'Backprop (123)')
     header, points, *students = read(target)
     assert 'Student' in header[0] and 'ID' in header[1]
     assert re.fullmatch(r'SIS\s+User\s+ID', header[2]) and re.fullmatch(r'SIS\s+Login\s+ID', header[3])
@@ -88,7 +96,7 @@ def test_canvas_file_passes_the_checks_of_canvas_importer(batch_out, roster, tmp
 
 def test_plain_csv_keeps_every_submission_and_student(batch_out, roster, tmp_path):
     target = tmp_path / 'plain.csv'
-    lms_export.write(batch_out, target, 'csv', lms_export.read_roster(roster))
+    export(batch_out, target, 'csv', read_roster(roster))
     with open(target, newline='') as f:
         rows = {row['submission_id']: row for row in csv.DictReader(f)}
     assert list(rows) == ['ada', 'bo', 'cy', 'dee', "'=1+1", 'zed']
@@ -102,30 +110,30 @@ def test_a_canvas_export_is_a_roster_when_submissions_are_named_by_login(batch_o
     export = tmp_path / 'canvas-export.csv'
     with open(export, 'w', newline='') as f:
         csv.writer(f).writerows(row[:5] for row in ROSTER)
-    roster = lms_export.read_roster(export, 'SIS Login ID')
+    roster = read_roster(export, 'SIS Login ID')
     assert list(roster) == ['ada', 'bo', 'cy', 'dee']
     assert roster['ada']['Student'] == 'Lovelace, Ada'
 
 
 def test_a_roster_without_the_id_column_or_with_a_repeated_id_is_refused(roster, tmp_path):
     with pytest.raises(ValueError, match="no column 'student'"):
-        lms_export.read_roster(roster, 'student')
+        read_roster(roster, 'student')
     twice = tmp_path / 'twice.csv'
     with open(twice, 'w', newline='') as f:
         csv.writer(f).writerows([*ROSTER, ROSTER[2]])
     with pytest.raises(ValueError, match="'ada' is on two rows"):
-        lms_export.read_roster(twice)
+        read_roster(twice)
 
 
 def test_results_of_different_suites_are_refused(batch_out, tmp_path):
     (batch_out / RESULTS / 'ada.json').write_text(json.dumps(results(40, max_score=49)))
     with pytest.raises(ValueError, match='different maximum scores'):
-        lms_export.write(batch_out, tmp_path / 'x.csv')
+        export(batch_out, tmp_path / 'x.csv')
 
 
 def test_the_command_line_lists_what_it_could_not_match(batch_out, roster, tmp_path):
     command = [sys.executable, '-m', 'grader', 'export', str(batch_out), '--format', 'canvas', '--roster', str(roster),
-               '--assignment', 'Backprop (123)', '--out', str(tmp_path / 'canvas.csv')]
+               '--column', 'Backprop (123)', '--out', str(tmp_path / 'canvas.csv')]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert 'submissions with no roster row (left out of the file), 2:\n  - =1+1\n  - zed' in done.stdout
@@ -133,4 +141,4 @@ def test_the_command_line_lists_what_it_could_not_match(batch_out, roster, tmp_p
     assert 'could not grade (score left blank), 1:\n  - dee: The grader failed' in done.stdout
     refused = subprocess.run(command[:-6] + ['--out', str(tmp_path / 'x.csv')], cwd=ROOT, capture_output=True,
                              text=True, timeout=60)
-    assert refused.returncode == 2 and 'needs --roster and --assignment' in refused.stderr
+    assert refused.returncode == 2 and 'needs --roster and --column' in refused.stderr

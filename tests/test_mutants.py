@@ -3,8 +3,7 @@ broken function, and the feedback names the likely cause."""
 
 import pytest
 
-from grader.grading import grade
-from tests.submissions import build, failed
+from tests.submissions import build, failed, grade
 
 # The reference's softmax works on the transpose for speed; the softmax bugs are written
 # into the plain form a student would write.

@@ -8,12 +8,14 @@ import time
 import nbformat
 import pytest
 
-from grader.grading import grade
-from grader.notebook import MAX_BYTES, definitions
-from grader.runner import Runner
-from grader.submission import SubmissionError, prepare
-from tests.submissions import MODULE_FILES, ROOT, failed
+from grader.engine.intake.notebook import MAX_BYTES, definitions
+from grader.engine.intake.submission import SubmissionError, prepare
+from grader.engine.sandbox.worker.runner import Runner
+from grader.spec import SPEC
+from tests.submissions import MODULE_FILES, ROOT, failed, grade
 from tools import notebook
+
+OWN = {SPEC.package, *(module.name for module in SPEC.modules), *SPEC.provided}
 
 LONG_TRAINING = '''%matplotlib inline
 !pip install nothing-at-all
@@ -25,7 +27,7 @@ plot_decision_boundary(lambda Z: predict(Z, params), X, y)
 
 def reference_notebook(path, extra_cells=()):
     """The reference as a notebook, with a magic and a long training cell at the end."""
-    modules = {name: (ROOT / 'solution' / f'{name}.py').read_text() for name in notebook.MODULE_ORDER}
+    modules = {module.name: (ROOT / 'solution' / module.file).read_text() for module in SPEC.modules}
     nb = notebook.build(modules, (ROOT / 'assignment' / 'README.md').read_text())
     nb.cells += [nbformat.v4.new_code_cell(code) for code in (LONG_TRAINING, *extra_cells)]
     path.write_text(notebook.render(nb))
@@ -194,7 +196,7 @@ def py_twin(folder, cells):
 def import_notebook(path, tmp_path, name):
     """The module `notebook` of a notebook submission, imported in this process (trusted code only)."""
     package = tmp_path / name
-    shutil.copytree(prepare(path, tmp_path / f'{name}-work').root, package)
+    shutil.copytree(prepare(path, tmp_path / f'{name}-work', SPEC).root, package)
     runner = Runner(package)
     runner.module('activations')
     return sys.modules[f'{name}.notebook'], runner
@@ -245,7 +247,7 @@ def test_a_traceback_names_the_notebook_cell(tmp_path):
 def test_an_assignment_a_function_needs_but_that_is_not_run_is_noted(tmp_path):
     cells = ['import numpy as np', 'def train():\n    return 3', 'SIZE = train()',
              'def relu(x):\n    return np.maximum(x, 0) * SIZE']
-    program = definitions(write_notebook(tmp_path / 'a.ipynb', cells))
+    program = definitions(write_notebook(tmp_path / 'a.ipynb', cells), OWN)
     assert program.notes == ('cell 3, line 1: `SIZE = train()` was not run (it calls train, which the notebook '
                              'defines), so SIZE is undefined for the functions that use it',)
     assert 'notebook_cell_3.py' not in program.files
@@ -255,7 +257,7 @@ def test_a_cell_nested_too_deeply_is_skipped_with_a_note(tmp_path):
     deep_but_readable = 'SCALE = train(' + ' + '.join(['1'] * 900) + ')'
     cells = ['import numpy as np', 'x = ' + '-' * 200000 + '1', 'def relu(x):\n    return np.maximum(x, 0) * SCALE',
              'def train(n):\n    return n', deep_but_readable]
-    program = definitions(write_notebook(tmp_path / 'deep.ipynb', cells))
+    program = definitions(write_notebook(tmp_path / 'deep.ipynb', cells), OWN)
     assert program.notes[0] == 'cell 2 was skipped: its code is nested too deeply to be read'
     assert program.notes[1].startswith('cell 5, line 1: `') and 'SCALE is undefined' in program.notes[1]
     assert 'def relu' in program.files['notebook_cell_3.py'] and 'notebook_cell_5.py' not in program.files
@@ -266,4 +268,4 @@ def test_a_notebook_larger_than_the_limit_is_refused_before_it_is_read(tmp_path)
     with open(path, 'wb') as f:
         f.truncate(MAX_BYTES + 1)
     with pytest.raises(SubmissionError, match='larger than 20 MiB'):
-        prepare(path, tmp_path / 'work')
+        prepare(path, tmp_path / 'work', SPEC)

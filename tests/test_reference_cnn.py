@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assignment import data
-from grader.gradcheck import numerical_gradient, numerical_gradients, relative_error
+from grader.engine.gradcheck import numerical_gradient, numerical_gradients, relative_error
 from solution import cnn, two_layer
 from tools.calibrate_parts_6_8 import CNN_FIT, digit_images_split
 

@@ -7,10 +7,10 @@ finite difference would straddle the kink; each test asserts that margin first.
 import numpy as np
 import pytest
 
-from grader.gradcheck import numerical_gradient, numerical_gradients, relative_error
+from grader.engine.gradcheck import numerical_gradient, numerical_gradients, relative_error
+from grader.spec import ACTIVATIONS
 from solution import activations, deep, losses, two_layer
 
-ACTIVATIONS = ['tanh', 'sigmoid', 'relu']
 TOLERANCE = 1e-7
 KINK = 1e-3
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assignment import data
-from grader.gradcheck import numerical_gradient, numerical_gradients, relative_error
+from grader.engine.gradcheck import numerical_gradient, numerical_gradients, relative_error
 from solution import deep, mlp, two_layer
 from tools.calibrate_parts_6_8 import MLP_DIGITS_FIT, MLP_DIGITS_HIDDEN, tuning_task
 

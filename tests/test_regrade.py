@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from grader import batch, regrade
+from grader.engine import batch, regrade
+from grader.spec import SPEC
 from tests.submissions import ROOT, build
 
 PUBLIC_POINTS = 49
@@ -28,7 +29,7 @@ def folder(tmp_path_factory):
 def public(folder, tmp_path_factory):
     """A batch graded with the public suite only."""
     out = tmp_path_factory.mktemp('out')
-    assert batch.run(folder, out, jobs=2, suite='public', progress=False)[0] == ['ada', 'bo']
+    assert batch.run(SPEC, folder, out, jobs=2, suite='public', progress=False)[0] == ['ada', 'bo']
     return out
 
 
@@ -42,7 +43,7 @@ def test_a_changed_suite_regrades_and_keeps_the_earlier_results(folder, public, 
     shutil.copytree(public, out)
     before = {path.name: path.read_bytes() for path in (out / 'results').glob('*.json')}
     history = regrade.history_folder(out)
-    graded, kept = batch.run(folder, out, jobs=2, suite='all', progress=False, history=history)
+    graded, kept = batch.run(SPEC, folder, out, jobs=2, suite='all', progress=False, history=history)
     assert graded == ['ada', 'bo'] and kept == []
     assert {path.name: path.read_bytes() for path in history.glob('*.json')} == before
     rows = read_report(out / 'regrade.csv')
@@ -64,7 +65,7 @@ def test_a_fixed_test_regrades_only_what_it_changes(folder, public, tmp_path):
     earlier['score'] = PUBLIC_POINTS - broken['max_score']
     (out / 'results' / 'ada.json').write_text(json.dumps(earlier))
     untouched = (out / 'results' / 'bo.json').read_bytes()
-    assert batch.run(folder, out, jobs=2, suite='public', progress=False)[0] == [], 'all were up to date'
+    assert batch.run(SPEC, folder, out, jobs=2, suite='public', progress=False)[0] == [], 'all were up to date'
 
     done = subprocess.run([sys.executable, '-m', 'grader', 'batch', str(folder), '--out', str(out), '--suite', 'public',
                            '--regrade', '--jobs', '2'], cwd=ROOT, capture_output=True, text=True, timeout=300)

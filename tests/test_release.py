@@ -11,15 +11,24 @@ import zipfile
 
 import pytest
 
-from tools import release, stubgen
+from grader.engine import grading, spec as specs
+from grader.spec import SPEC
 from tests.submissions import ROOT
+from tools import release, stubgen
 
 HIDDEN = ROOT / 'grader' / 'suites' / 'hidden'
+# The offering the subset tests release: the parts of parts 1-5 that the spec has.
+SUBSET = [part.number for part in SPEC.parts if part.number <= 3]
 
 
 @pytest.fixture(scope='module')
 def dist(tmp_path_factory):
     return release.build(tmp_path_factory.mktemp('dist') / 'dist')
+
+
+@pytest.fixture(scope='module')
+def subset(tmp_path_factory):
+    return release.build(tmp_path_factory.mktemp('subset') / 'dist', SUBSET)
 
 
 def test_the_student_bundle_holds_no_solution_and_no_hidden_test(dist):
@@ -29,7 +38,7 @@ def test_the_student_bundle_holds_no_solution_and_no_hidden_test(dist):
     assert 'assignment/activations.py' in names and 'grader/suites/public/test_losses.py' in names
     assert '.github/workflows/classroom.yml' in names and 'Makefile' in names
     assert not any(n.startswith(('solution/', 'tests/', 'tools/', 'grader/suites/hidden')) for n in names)
-    secret = stubgen.secret_lines()
+    secret = stubgen.secret_lines(ROOT / 'solution')
     hidden_sources = {p.read_bytes() for p in HIDDEN.glob('*.py')}
     hidden_tests = {line.strip() for p in HIDDEN.glob('test_*.py') for line in p.read_text().splitlines()
                     if line.startswith('def test_')}
@@ -43,8 +52,30 @@ def test_the_student_bundle_holds_no_solution_and_no_hidden_test(dist):
         assert sorted(zf.namelist()) == sorted(f'{release.STUDENT_FOLDER}/{n}' for n in names)
 
 
-def test_an_unpacked_bundle_grades_itself_from_a_fresh_shell(dist, tmp_path):
-    with zipfile.ZipFile(dist / 'student.zip') as zf:
+def public_points(parts):
+    """What the public suite is worth over these parts, graded on the reference."""
+    results = grading.grade(ROOT / 'solution', SPEC.offering(parts), 'public')
+    assert results['score'] == results['extra_data']['max_score']
+    return results['score']
+
+
+def test_a_subset_release_holds_only_its_parts(subset):
+    student = subset / 'student'
+    offering = specs.load(student / 'grader')
+    assert [part.number for part in offering.parts] == SUBSET
+    assert offering.points == sum(part.points for part in SPEC.parts if part.number in SUBSET)
+    left_out = [module.file for module in SPEC.modules if module not in offering.modules]
+    assert left_out and not any((student / 'assignment' / name).exists() for name in left_out)
+    handout = (student / 'assignment' / 'README.md').read_text()
+    assert f'**Total** | **{offering.points:g}**' in handout
+    assert not any(f'## Part {part.number} —' in handout for part in SPEC.parts if part.number not in SUBSET)
+    suites = {path.name for path in (student / 'grader' / 'suites' / 'public').glob('test_*.py')}
+    assert suites and all(release.suite_parts(student / 'grader' / 'suites' / 'public' / name, SPEC) <= set(SUBSET)
+                          for name in suites)
+
+
+def test_an_unpacked_subset_bundle_grades_itself_from_a_fresh_shell(subset, tmp_path):
+    with zipfile.ZipFile(subset / 'student.zip') as zf:
         zf.extractall(tmp_path)
     bundle = tmp_path / release.STUDENT_FOLDER
     env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': os.environ.get('HOME', '/root')}
@@ -52,7 +83,7 @@ def test_an_unpacked_bundle_grades_itself_from_a_fresh_shell(dist, tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert 'not attempted yet' in done.stdout
     results = json.loads((bundle / 'results.json').read_text())
-    assert results['score'] == 0 and results['extra_data']['max_score'] == 49
+    assert results['score'] == 0 and results['extra_data']['max_score'] == public_points(SUBSET)
     with pytest.raises(subprocess.CalledProcessError):
         subprocess.run([str(bundle / '.venv/bin/python'), '-m', 'grader', 'grade', 'assignment', '--suite', 'all'],
                        cwd=bundle, env=env, capture_output=True, check=True, timeout=300)
@@ -100,7 +131,7 @@ def test_the_workflows_pass_actionlint():
 
 def test_the_classroom_payload_carries_the_points(tmp_path):
     import base64
-    from grader.classroom import reporter_payload
+    from grader.engine.output.classroom import reporter_payload
     results = {'score': 3, 'tests': [{'name': 'a', 'status': 'passed', 'score': 3, 'max_score': 3, 'output': ''},
                                      {'name': 'b', 'status': 'failed', 'score': 0, 'max_score': 2, 'output': 'why'}]}
     payload = json.loads(base64.b64decode(reporter_payload(results)))

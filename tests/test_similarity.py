@@ -13,7 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from grader import similarity
+from grader.engine import similarity
+from grader.spec import SPEC
 from solution import activations, losses, two_layer
 from tests.classmates import VARIANTS, write_class, write_student
 from tests.submissions import MODULE_FILES, ROOT, build
@@ -41,7 +42,7 @@ def folder(tmp_path_factory):
 @pytest.fixture(scope='module')
 def compared(folder, tmp_path_factory):
     out = tmp_path_factory.mktemp('similarity')
-    found, skipped = similarity.run(folder[0], out)
+    found, skipped = similarity.run(SPEC, folder[0], out)
     return out, found, skipped
 
 
@@ -61,8 +62,8 @@ def test_the_skeleton_counts_for_no_one(folder, compared, tmp_path):
     # Without the skeleton as boilerplate, its docstrings and hints make every pair look alike.
     students = tmp_path / 'students'
     shutil.copytree(folder[0], students, ignore=lambda _, names: [n for n in names if not n.startswith('student00')])
-    alike = similarity.run(students, tmp_path / 'out', boilerplate=())[0]
-    apart = similarity.run(students, tmp_path / 'out2')[0]
+    alike = similarity.run(SPEC, students, tmp_path / 'out', boilerplate=())[0]
+    apart = similarity.run(SPEC, students, tmp_path / 'out2')[0]
     assert statistics.median(p.similarity for p in alike) > statistics.median(p.similarity for p in apart) + 0.15
 
 

@@ -1,34 +1,47 @@
-"""The student skeleton is exactly what tools.stubgen makes of solution/, and leaks nothing."""
+"""The student skeleton and the handout's generated parts are exactly what tools.stubgen makes
+of solution/ and the spec, and leak nothing."""
 
+import dataclasses
 import importlib
 import inspect
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from grader.engine import spec as specs
+from grader.spec import SPEC
 from tools import stubgen
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_assignment_matches_the_generator():
-    for name, text in stubgen.generate().items():
-        on_disk = (ROOT / 'assignment' / name).read_text()
-        assert on_disk == text, f'assignment/{name} has drifted from solution/: run `make assignment`'
+def test_the_skeleton_handout_and_notebook_match_the_generator():
+    for path, text in stubgen.generate(SPEC).items():
+        assert (ROOT / path).read_text() == text, f'{path} has drifted from solution/ or the spec: run `make assignment`'
 
 
-def test_check_mode_reports_drift(tmp_path, monkeypatch, capsys):
-    for name in stubgen.generate():
-        (tmp_path / name).write_text((ROOT / 'assignment' / name).read_text())
-    (tmp_path / 'losses.py').write_text('# edited by hand\n')
-    monkeypatch.setattr(stubgen, 'ASSIGNMENT_DIR', tmp_path)
-    assert stubgen.main(['--check']) == 1
-    assert 'assignment/losses.py is out of date' in capsys.readouterr().err
+def test_the_second_assignments_skeleton_matches_the_generator():
+    spec = specs.load(ROOT / 'tests' / 'least_squares')
+    for path, text in stubgen.stubs(spec).items():
+        assert (spec.root / path).read_text() == text, path
+
+
+def test_check_mode_reports_drift(tmp_path, capsys):
+    root = tmp_path / 'copy'
+    shutil.copytree(ROOT / 'tests' / 'least_squares', root)
+    (root / 'skeleton' / 'regression.py').write_text('# edited by hand\n')
+    spec = dataclasses.replace(specs.load(ROOT / 'tests' / 'least_squares'), root=root)
+    assert [path.name for path, text in stubgen.stubs(spec).items() if (root / path).read_text() != text] == [
+        'regression.py']
+    assert stubgen.main(['--check', '--assignment', str(ROOT / 'tests' / 'least_squares')]) == 0
+    assert stubgen.main(['--check']) == 0
+    assert capsys.readouterr().err == ''
 
 
 def test_no_solution_line_leaks_into_assignment():
-    secret = stubgen.secret_lines()
+    secret = stubgen.secret_lines(ROOT / 'solution')
     assert len(secret) > 50, 'the solution blocks should hold the reference code'
     for path in sorted((ROOT / 'assignment').rglob('*')):
         if path.is_file() and path.suffix in {'.py', '.md', '.ipynb', '.txt'}:
@@ -114,7 +127,7 @@ def test_the_contract_list_is_complete():
     """Every public function of the reference is covered by the skeleton test above."""
     covered = {(module, name) for module, name, _ in _contract_functions()}
     helpers = {('two_layer', 'loss_and_grads'), ('deep', 'deep_loss_and_grads'), ('deep', 'num_layers')}
-    for module in ('activations', 'losses', 'two_layer', 'deep'):
+    for module in (module.name for module in SPEC.modules):
         reference = importlib.import_module(f'solution.{module}')
         public = {(module, name) for name, value in vars(reference).items()
                   if inspect.isfunction(value) and value.__module__ == reference.__name__

@@ -4,8 +4,7 @@ absolute sibling imports, int32 labels, lists for losses."""
 
 import pytest
 
-from grader.grading import grade
-from tests.submissions import MODULE_FILES, build, failed
+from tests.submissions import build, failed, grade, MODULE_FILES
 
 LOOPS = {
     'activations.py': '''

@@ -9,10 +9,10 @@ import sys
 
 import numpy as np
 
+from grader.spec import ACTIVATIONS
 from grader.suites.public import cases
 from solution import activations, deep, two_layer
 
-ACTIVATIONS = ('tanh', 'sigmoid', 'relu')
 
 
 def compute():
@@ -39,6 +39,8 @@ def compute():
         out[f'deep_loss_{act}'] = deep.deep_loss(d['X'], d['y'], d['params'], act, 0.1)
         out[f'deep_backprop_{act}'] = deep.deep_backprop(d['X'], d['y'], d['params'], act, 0.1)
         out[f'deep_predict_{act}'] = deep.deep_predict(d['X'], d['params'], act)
+    out['init_params_seed_5'] = two_layer.init_params(2, 4, 3, seed=5)
+    out['init_deep_seed_4'] = deep.init_deep(cases.DEEP_LAYERS, seed=4)
     out['calculate_loss_tanh_no_reg'] = two_layer.calculate_loss(n['X'], n['y'], n['params'], 'tanh', 0.0)
     return _plain(out)
 

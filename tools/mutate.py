@@ -18,8 +18,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tools.stubgen import GRADED_MODULES
+from grader.spec import SPEC
 
+GRADED_MODULES = SPEC.module_files
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 180
 
@@ -27,13 +28,14 @@ SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mul
          ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq,
          ast.NotEq: ast.Eq}
 
-# Mutants that no input can tell apart from the reference, and why.
+# Mutants that no input can tell apart from the reference, and why; keyed by module, function
+# and change (with its rank when a function holds the same change more than once).
 EQUIVALENT = {
-    'activations.py:L50: GtE -> Gt': "sigmoid's np.where(x >= 0, ...): at x = 0 both branches give 1 / (1 + 1)",
-    'two_layer.py:L161: 0.0 -> 1.0': 'the reg_lambda default of loss_and_grads, a helper outside the contract '
-                                     'whose every caller passes reg_lambda',
-    'deep.py:L82: 0.0 -> 1.0': 'the reg_lambda default of deep_loss_and_grads, a helper outside the contract '
-                               'whose every caller passes reg_lambda',
+    'activations.py:sigmoid: GtE -> Gt': "np.where(x >= 0, ...): at x = 0 both branches give 1 / (1 + 1)",
+    'two_layer.py:loss_and_grads: 0.0 -> 1.0': 'the reg_lambda default of a helper outside the contract '
+                                               'whose every caller passes reg_lambda',
+    'deep.py:deep_loss_and_grads: 0.0 -> 1.0': 'the reg_lambda default of a helper outside the contract '
+                                               'whose every caller passes reg_lambda',
 }
 
 
@@ -47,12 +49,25 @@ def mutants(source):
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.FunctionDef)) and node.body
                   and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    owners, seen = _owners(tree), {}
     for index, node in enumerate(ast.walk(tree)):
         for description, change in _changes(node, docstrings):
             mutated = copy.deepcopy(tree)
             target = list(ast.walk(mutated))[index]
             change(target)
-            yield f'L{node.lineno}: {description}', ast.unparse(mutated)
+            key = f'{owners.get(id(node), "<module>")}: {description}'
+            seen[key] = seen.get(key, 0) + 1
+            yield (key if seen[key] == 1 else f'{key} #{seen[key]}'), ast.unparse(mutated)
+
+
+def _owners(tree):
+    """{id(node): name of the innermost function that holds it}, so that a mutant's key
+    survives edits elsewhere in the module."""
+    owners = {}
+    for function in (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)):
+        for node in ast.walk(function):
+            owners[id(node)] = function.name     # inner functions come later and win
+    return owners
 
 
 def _changes(node, docstrings):

@@ -1,34 +1,32 @@
-"""Build the notebook form of the assignment: the handout as markdown, one code cell per
-function, and cells that train and plot with the provided helpers.
+"""Build the notebook form of the assignment: the handout as markdown, each part with its
+derivations next to its code cells, and cells that train and plot with the provided helpers.
 
 The student notebook, assignment/assignment.ipynb, is built from the generated skeleton
-(`make assignment`); tests build the same layout from the reference.
+(`make assignment`); tests build the same layout from the reference. The notebook sits in
+assignment/ beside data.py and plots.py, and imports them as its neighbours: it needs no
+change of sys.path.
 """
 
 import ast
-import re
 
 import nbformat
 
-from grader.contract import PART_OF, PARTS
+from grader.spec import SPEC, TASKS
+from tools import handout as handouts
 
-MODULE_ORDER = ('activations', 'losses', 'two_layer', 'deep')
-TRAINING_CELLS = [
-    '''# The helpers live in the assignment package, one folder up from this notebook.
-import os
-import sys
-sys.path.insert(0, os.path.abspath('..'))
-from assignment.data import load_moons, stratified_split
-from assignment.plots import plot_decision_boundary, plot_losses''',
-    '''X, y = load_moons(500, noise=0.2, seed=0)
-X_train, X_test, y_train, y_test = stratified_split(X, y, seed=0)
-params, losses = fit_model(X_train, y_train, 3, 'tanh', epsilon=0.1, num_passes=3000,
-                           reg_lambda=0.001, momentum=0.9)
-print('held-out accuracy:', np.mean(predict(X_test, params, 'tanh') == y_test))''',
-    '''plot_decision_boundary(lambda Z: predict(Z, params, 'tanh'), X_train, y_train,
-                       title='3 tanh units on make_moons')''',
-    '''plot_losses({'3 tanh units': losses})''',
-]
+# In the notebook, the handout's "Getting started" (which speaks of files) reads so instead.
+GETTING_STARTED = '''## Getting started
+
+You write every function in this notebook: each part below explains what to compute and
+why, then gives one code cell per function, with its docstring (every shape spelled out)
+and a `# TODO` hint above a `raise NotImplementedError` that your code replaces. Run the
+cells in order; the last ones train your networks and plot what they learned.
+
+Grade your work from a shell in the repository: `make grade SUBMISSION=assignment/assignment.ipynb`.
+The grader runs what defines things (imports, functions, classes, constants, lookup
+tables), exactly as it would from a `.py` file, and never what a cell *does* (training
+runs, plots, prints). The public tests are a subset of what counts: the instructor also
+runs hidden tests on random inputs and checks the held-out accuracy of your networks.'''
 
 
 def function_cells(source):
@@ -39,32 +37,50 @@ def function_cells(source):
             if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
 
 
-def handout_sections(handout):
-    """{heading line: section text} of the handout's '## ' sections, and its introduction."""
-    chunks = re.split(r'(?m)^(?=## )', handout)
-    return chunks[0], {chunk.split('\n', 1)[0]: chunk.strip() for chunk in chunks[1:]}
+def training_cells():
+    """Cells that train on the moons task of the spec and plot, with the provided helpers."""
+    task = TASKS['moons']
+    fit = ', '.join(f'{key}={value!r}' for key, value in task.fit.items())
+    data = ', '.join(f'{key}={value!r}' for key, value in task.loader_kwargs.items())
+    act = task.fit['actFun_type']
+    return [
+        'from data import load_moons, stratified_split\nfrom plots import plot_decision_boundary, plot_losses',
+        f'X, y = {task.loader}({data}, seed=0)\n'
+        'X_train, X_test, y_train, y_test = stratified_split(X, y, seed=0)\n'
+        f'params, losses = fit_model(X_train, y_train, {task.shape}, {fit}, seed=0)\n'
+        f"print('held-out accuracy:', np.mean(predict(X_test, params, {act!r}) == y_test))",
+        f"plot_decision_boundary(lambda Z: predict(Z, params, {act!r}), X_train, y_train,\n"
+        f"                       title='{task.shape} {act} units on make_moons')",
+        f"plot_losses({{'{task.shape} {act} units': losses}})",
+    ]
 
 
-def build(modules, handout):
+def build(modules, handout, spec=SPEC):
     """The notebook of an implementation.
 
     Inputs:
-    - modules: {'activations': source, 'losses': ..., 'two_layer': ..., 'deep': ...}
+    - modules: {module name: source} for every module of the spec
     - handout: the handout's Markdown
+    - spec: the engine.spec.Assignment (an offering keeps only its parts)
 
     Returns:
     - an nbformat v4 notebook
     """
-    intro, sections = handout_sections(handout)
-    parts = [text for heading, text in sections.items() if heading.startswith('## Part')]
-    other = [text for heading, text in sections.items() if not heading.startswith('## Part')]
-    # other: getting started, conventions, derivations, train and plot, questions, grading
+    intro, sections = handouts.sections(handout)
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
-    cells = [md(intro.strip()), *map(md, other[:2]), code('import numpy as np')]
-    by_part = parts_of(modules)
-    for text, (part, _, _) in zip(parts, PARTS):
-        cells += [md(text), *map(code, by_part[part])]
-    cells += [*map(md, other[2:4]), *map(code, TRAINING_CELLS), *map(md, other[4:])]
+    cells, by_part, trained = [md(intro.strip())], parts_of(modules, spec), False
+    for heading, text in sections.items():
+        number = handouts.part_number(heading)
+        if heading == '## Getting started':
+            cells += [md(GETTING_STARTED), code('import numpy as np')]
+        elif number is not None:
+            cells += [md(text.strip()), *map(code, by_part.get(number, []))] if number in by_part else []
+        elif heading == '## Train and plot' and not trained:
+            offered = {function for part in spec.parts for function in part.functions}
+            cells += [md(text.strip()), *map(code, training_cells() if 'fit_model' in offered else [])]
+            trained = True
+        else:
+            cells.append(md(text.strip()))
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={
         'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'},
         'language_info': {'name': 'python'}})
@@ -73,17 +89,17 @@ def build(modules, handout):
     return notebook
 
 
-def parts_of(modules):
-    """{part: [function sources]}; a helper outside the contract (loss_and_grads, num_layers)
-    goes with the contract function before it in its module, or the first one after it."""
-    by_part = {part: [] for part, _, _ in PARTS}
-    for module in MODULE_ORDER:
-        functions = function_cells(modules[module])
+def parts_of(modules, spec=SPEC):
+    """{part number: [function sources]}; a helper outside the contract (loss_and_grads,
+    num_layers) goes with the contract function before it in its module, or the first one after it."""
+    part_of = {function: part.number for part in spec.parts for function in part.functions}
+    by_part = {part.number: [] for part in spec.parts}
+    for module in spec.modules:
+        functions = function_cells(modules[module.name])
         names = [ast.parse(f).body[0].name for f in functions]
-        contract = [PART_OF[n] for n in names if n in PART_OF]
-        part = contract[0]
+        part = next(part_of[n] for n in names if n in part_of)
         for name, function in zip(names, functions):
-            part = PART_OF.get(name, part)
+            part = part_of.get(name, part)
             by_part[part].append(function)
     return by_part
 

@@ -17,8 +17,9 @@ hints, provided helpers) and replaces each marked block, at its indentation, wit
 
 so that the hint stays on screen while the student writes the code below it.
 
-It also builds assignment.ipynb, the notebook form: the handout as markdown, one code
-cell per stub (tools/notebook.py).
+It also brings the handout's generated regions up to date (tools/handout.py) and builds
+assignment.ipynb, the notebook form: the handout as markdown, one code cell per stub
+(tools/notebook.py). Which modules, where the reference and the skeleton live: the spec.
 
 Usage: python -m tools.stubgen [--check]
 """
@@ -28,11 +29,9 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTION_DIR = ROOT / 'solution'
-ASSIGNMENT_DIR = ROOT / 'assignment'
-HANDOUT = ROOT / 'assignment' / 'README.md'
-GRADED_MODULES = ('activations.py', 'losses.py', 'two_layer.py', 'deep.py')
+from grader.engine import spec as specs
+
+HOMEWORK = Path(__file__).resolve().parent.parent / 'grader'
 
 BEGIN = re.compile(r'^(?P<indent>\s*)# BEGIN SOLUTION\s*$')
 END = re.compile(r'^\s*# END SOLUTION\s*$')
@@ -97,7 +96,7 @@ def solution_lines(text, name='<source>'):
             for line in item[1]]
 
 
-def secret_lines(solution_dir=SOLUTION_DIR):
+def secret_lines(solution_dir):
     """Stripped lines that only solution blocks hold: none may appear in student material.
 
     Lines that also stand outside the blocks, and short ones that any code may hold
@@ -113,32 +112,47 @@ def secret_lines(solution_dir=SOLUTION_DIR):
     return {line for line in inside - outside if len(line.replace(' ', '')) >= 12}
 
 
-def generate(solution_dir=SOLUTION_DIR):
-    """The skeleton: {file name: text} for the graded modules and the notebook built from them."""
-    from tools import notebook   # imports the grader's contract; only needed here
+def generate(spec):
+    """{path relative to spec.root: text} of everything generated from the reference and the spec:
+    the skeleton's modules, the handout, and the notebook of both."""
+    from tools import handout, notebook   # they import this homework's spec; the tiny one needs neither
+    from grader.spec import TASKS
 
-    files = {name: stub_source((solution_dir / name).read_text(), name) for name in GRADED_MODULES}
-    modules = {name.removesuffix('.py'): text for name, text in files.items()}
-    handout = HANDOUT.read_text()
-    files['assignment.ipynb'] = notebook.render(notebook.build(modules, handout))
+    solution, skeleton = spec.root / spec.solution, Path(spec.skeleton)
+    files = {skeleton / module.file: stub_source((solution / module.file).read_text(), module.file)
+             for module in spec.modules}
+    text = handout.with_spec((spec.root / spec.handout).read_text(), spec, TASKS)
+    files[Path(spec.handout)] = text
+    modules = {module.name: files[skeleton / module.file] for module in spec.modules}
+    files[skeleton / 'assignment.ipynb'] = notebook.render(notebook.build(modules, text, spec))
     return files
+
+
+def stubs(spec):
+    """{path relative to spec.root: text} of the skeleton's modules alone (any assignment)."""
+    solution = spec.root / spec.solution
+    return {Path(spec.skeleton) / module.file: stub_source((solution / module.file).read_text(), module.file)
+            for module in spec.modules}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--check', action='store_true',
-                        help='exit 1 if assignment/ differs from what would be generated')
+                        help='exit 1 if the skeleton or the handout differs from what would be generated')
+    parser.add_argument('--assignment', type=Path, default=HOMEWORK, help='folder of the homework (its spec.py)')
     args = parser.parse_args(argv)
-    stale = [name for name, text in generate().items()
-             if not (ASSIGNMENT_DIR / name).exists() or (ASSIGNMENT_DIR / name).read_text() != text]
+    spec = specs.load(args.assignment)
+    files = generate(spec) if args.assignment.resolve() == HOMEWORK else stubs(spec)
+    stale = [path for path, text in files.items()
+             if not (spec.root / path).exists() or (spec.root / path).read_text() != text]
     if args.check:
-        for name in stale:
-            print(f'assignment/{name} is out of date: run `make assignment`', file=sys.stderr)
+        for path in stale:
+            print(f'{path} is out of date: run `make assignment`', file=sys.stderr)
         return 1 if stale else 0
-    for name, text in generate().items():
-        if name in stale:
-            (ASSIGNMENT_DIR / name).write_text(text)
-            print(f'wrote assignment/{name}')
+    for path in stale:
+        (spec.root / path).parent.mkdir(parents=True, exist_ok=True)
+        (spec.root / path).write_text(files[path])
+        print(f'wrote {path}')
     return 0
 
 

@@ -58,9 +58,10 @@ class Assignment:
     - provided: modules of the package that students receive written (never graded),
       e.g. ('data', 'plots'): a notebook's imports of them are left out
     - root: the folder the paths below are relative to
-    - folder: the homework's folder (spec.py, suites/), filled in by load()
+    - folder: the homework's folder (spec.py, suites/); load() sets it to where it found the spec
     - solution, skeleton: folders of the reference and of the student skeleton
     - handout: the handout's Markdown file
+    - left_out: functions of the parts an offering leaves out (their tests are not run)
     """
 
     title: str
@@ -71,8 +72,9 @@ class Assignment:
     root: Path = None
     folder: Path = None
     solution: str = 'solution'
-    skeleton: str = 'assignment'
-    handout: str = 'assignment/README.md'
+    skeleton: str = None
+    handout: str = None
+    left_out: tuple = ()
 
     @property
     def suites(self):
@@ -98,7 +100,8 @@ class Assignment:
         parts = tuple(part for part in self.parts if part.number in numbers)
         offered = {function for part in parts for function in part.functions}
         modules = tuple(module for module in self.modules if offered & set(module.functions))
-        return replace(self, parts=parts, modules=modules)
+        left_out = tuple(function for part in self.parts if part not in parts for function in part.functions)
+        return replace(self, parts=parts, modules=modules, left_out=self.left_out + left_out)
 
 
 def load(folder):

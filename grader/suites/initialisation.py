@@ -8,7 +8,7 @@ numbers other generators and scales give, so that the feedback names what differ
 
 import numpy as np
 
-from grader.checks import expect_array, expect_every, expect_params
+from grader.engine.checks import expect_array, expect_every, expect_params
 
 # x / sqrt(n) and x * sqrt(1 / n) differ in the last bits only.
 RTOL, ATOL = 1e-10, 1e-14
@@ -33,15 +33,6 @@ def _draws(layers, seed, kind):
     if kind == 'transposed':
         return [rng.standard_normal((fan_out, fan_in)).T for fan_in, fan_out in pairs]
     return [rng.standard_normal(pair) for pair in pairs]
-
-
-def recipe(layers, seed):
-    """The params the contract's recipe gives: {'W1': ..., 'b1': ..., ...}."""
-    params = {}
-    for l, (raw, (fan_in, fan_out)) in enumerate(zip(_draws(layers, seed, 'recipe'), layer_pairs(layers)), start=1):
-        params[f'W{l}'] = raw / np.sqrt(fan_in)
-        params[f'b{l}'] = np.zeros((1, fan_out))
-    return params
 
 
 GENERATORS = {
@@ -100,17 +91,17 @@ def diagnosis(got, layers, seed, l):
     return ''
 
 
-def expect_recipe(got, layers, seed, what):
+def expect_recipe(got, want, layers, seed, what):
     """Check init_params / init_deep's result against the recipe: keys, shapes, zero biases,
     and every weight to RTOL, with what differs for every layer that misses it.
 
     Inputs:
     - got: what the submission returned
+    - want: the reference's params for the same call (from expected.json in the public suite)
     - layers: [D, H1, ..., C] ([D, H, C] for init_params)
     - seed: the seed it was called with
     - what: how to name the call, e.g. 'init_params(2, 4, 3, seed=5)'
     """
-    want = recipe(layers, seed)
     got = expect_params(got, {k: v.shape for k, v in want.items()}, what)
 
     def check(name):

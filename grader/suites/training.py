@@ -2,8 +2,10 @@
 
 import numpy as np
 
-from grader.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params
-from grader.student import StudentFailure
+from grader import tasks
+from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params
+from grader.engine.seam import StudentFailure
+from grader.spec import TASKS, THRESHOLDS
 
 from .mistakes import momentum_diagnosis
 
@@ -24,10 +26,10 @@ def momentum_replay(params, loss_and_grads, epsilon, momentum, passes):
     losses = []
     for _ in range(passes):
         loss, grads = loss_and_grads(params)
-        losses.append(loss)
+        losses.append(float(loss))
         velocity = {k: momentum * velocity[k] - epsilon * np.asarray(grads[k]) for k in params}
         params = {k: params[k] + velocity[k] for k in params}
-    return params, np.array(losses)
+    return params, np.array(losses, dtype=np.float64)
 
 
 def network_shapes(layers):
@@ -194,32 +196,27 @@ def momentum_step_result(got, params, grads, velocity, epsilon, momentum, what):
         raise Mismatch(f'{mismatch}\n{why[0].upper()}{why[1:]}.' if why else str(mismatch)) from None
 
 
-def expect_accuracy(task, student, seed, threshold, reference_note, predict):
-    """Train the student's fit_model / deep_fit on one task and check the held-out accuracy
-    of the parameters it returns, labelled by the grader's own `predict` (so that this
-    test grades the fit alone).
+def expect_accuracy(name, student, seed, predict):
+    """Train the student's fit function on one task of the spec and check the held-out
+    accuracy of the parameters it returns, labelled by the grader's own `predict` (so that
+    this test grades the fit alone) against the task's calibrated threshold.
 
     Inputs:
-    - task: a grader.tasks.Task
+    - name: the task's name in grader.spec.TASKS
     - student: the seam
     - seed: data and init seed
-    - threshold: the least accuracy accepted
-    - reference_note: what the reference reaches, for the feedback
     - predict: trusted function (X, params, actFun_type) -> labels
     """
-    X_train, X_test, y_train, y_test = task.dataset(seed)
-    classes = int(y_train.max()) + 1
-    if task.deep:
-        name, layers = 'deep_fit', list(task.layers)
-        got = student.deep.deep_fit(X_train, y_train, layers, seed=seed, **task.fit_kwargs)
-    else:
-        name, layers = 'fit_model', [X_train.shape[1], task.layers[0], classes]
-        got = student.two_layer.fit_model(X_train, y_train, task.layers[0], seed=seed, **task.fit_kwargs)
-    trained, losses = fit_result(got, name)
-    expect_losses(losses, task.fit_kwargs['num_passes'], name)
-    params = contract_params(trained, network_shapes(layers), f'the params {name} returned')
-    accuracy = float(np.mean(np.asarray(predict(X_test, params, task.fit_kwargs['actFun_type'])) == y_test))
-    if accuracy < threshold:
-        raise Mismatch(f'{task.name} (data seed {seed}): held-out accuracy {accuracy:.3f} of the parameters {name} '
-                       f'returned after training with {task.fit_kwargs}; at least {threshold} is expected '
-                       f'({reference_note})')
+    task, calibration = TASKS[name], THRESHOLDS[name]
+    X_train, X_test, y_train, y_test = tasks.dataset(task, seed)
+    fit = 'deep_fit' if task.model == 'deep' else 'fit_model'
+    layers = list(task.shape) if task.model == 'deep' else [X_train.shape[1], task.shape, int(y_train.max()) + 1]
+    trained, losses = fit_result(tasks.train(task, student, X_train, y_train, seed), fit)
+    expect_losses(losses, task.fit['num_passes'], fit)
+    params = contract_params(trained, network_shapes(layers), f'the params {fit} returned')
+    accuracy = float(np.mean(np.asarray(predict(X_test, params, task.fit['actFun_type'])) == y_test))
+    if accuracy < calibration['threshold']:
+        raise Mismatch(f'{name} (data seed {seed}): held-out accuracy {accuracy:.3f} of the parameters {fit} '
+                       f'returned after training with {task.fit}; at least {calibration["threshold"]} is expected '
+                       f'(the reference reaches at least {calibration["min"]} on each of the '
+                       f'{calibration["seeds"]} seeds it was calibrated on)')

@@ -17,6 +17,7 @@ SPEC = Assignment(
     parts=(Part(1, 'Fitting', 6, ('fit_weights',)),
            Part(2, 'Predicting', 4, ('predict',))),
     root=HERE,
+    folder=HERE,
     solution='solution',
     skeleton='skeleton',
     handout='handout.md',

@@ -9,7 +9,6 @@ import numpy as np
 from solution import activations
 
 KINK = 1e-3
-ACTIVATIONS = ('tanh', 'sigmoid', 'relu')
 
 
 def one_hot(y, classes):

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from grader.checks import expect_array
+from grader.engine.checks import expect_array
+from grader.spec import ACTIVATIONS
 from solution import activations as ref
 
-from .nets import ACTIVATIONS
 
 
 def with_exact_zeros(rng):

@@ -3,20 +3,18 @@
 import numpy as np
 import pytest
 
-from grader.checks import (Mismatch, expect_array, expect_every, expect_gradient, expect_keys, expect_labels,
+from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_gradient, expect_keys, expect_labels,
                            expect_scalar)
-from grader.gradcheck import numerical_gradients
+from grader.engine.gradcheck import numerical_gradients
 from grader.suites.initialisation import expect_recipe
 from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
+from grader.spec import ACTIVATIONS, THRESHOLDS
 from grader.suites.training import contract_params, expect_accuracy, expect_training
-from grader.tasks import TASKS
 from solution import deep as ref
 
-from .nets import ACTIVATIONS, deep_net
+from .nets import deep_net
 
 DEPTHS = ([3, 5, 4], [3, 6, 5, 4], [3, 4, 5, 4, 3])
-CALIBRATED_SEEDS = 20
-DEEP_MOONS_THRESHOLD = 0.89   # reference: mean 0.957, min 0.927 over seeds 0..19; margin 0.037
 NO_HIDDEN_LAYER = [4, 3]
 
 
@@ -29,7 +27,7 @@ def test_init_deep_follows_the_recipe(student, rng):
     """init_deep follows the recipe for a random seed, one generator for all layers; other seeds give other weights"""
     layers, seed = [30, 20, 12, 5], int(rng.integers(1, 1000))   # no two known scales coincide
     params = student.deep.init_deep(layers, seed=seed)
-    expect_recipe(params, layers, seed, f'init_deep({layers}, seed={seed})')
+    expect_recipe(params, ref.init_deep(layers, seed), layers, seed, f'init_deep({layers}, seed={seed})')
     other = student.deep.init_deep(layers, seed=seed + 1)
     if np.array_equal(np.asarray(other['W2']), np.asarray(params['W2'])):
         raise Mismatch(f'init_deep gives the same weights for seeds {seed} and {seed + 1}: draw them from '
@@ -137,5 +135,5 @@ def test_deep_fit_follows_the_update_rule(student, rng):
 @pytest.mark.training
 def test_deep_fit_learns_moons(student, grading_seed):
     """deep_fit learns make_moons: held-out accuracy of a [2, 10, 10, 2] tanh network"""
-    expect_accuracy(TASKS[3], student, grading_seed % CALIBRATED_SEEDS, DEEP_MOONS_THRESHOLD,
-                    'the reference reaches at least 0.927 on every calibrated seed', predict=ref.deep_predict)
+    expect_accuracy('deep moons', student, grading_seed % THRESHOLDS['deep moons']['seeds'],
+                    predict=ref.deep_predict)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from grader.checks import expect_array, expect_probabilities, expect_gradient, expect_scalar
-from grader.gradcheck import numerical_gradient
+from grader.engine.checks import expect_array, expect_probabilities, expect_gradient, expect_scalar
+from grader.engine.gradcheck import numerical_gradient
 from grader.suites.mistakes import averageCE_mistakes, gradCE_mistakes
 from solution import losses as ref
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from grader.checks import expect_array, expect_gradient
-from grader.gradcheck import numerical_gradients
+from grader.engine.checks import expect_array, expect_gradient
+from grader.engine.gradcheck import numerical_gradients
 from grader.suites.mistakes import hidden_layer_mistakes
 from solution import activations, losses, two_layer as ref
 

@@ -3,21 +3,17 @@
 import numpy as np
 import pytest
 
-from grader.checks import (Mismatch, expect_array, expect_every, expect_gradient, expect_keys, expect_labels,
+from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_gradient, expect_keys, expect_labels,
                            expect_scalar)
-from grader.gradcheck import numerical_gradients
+from grader.engine.gradcheck import numerical_gradients
 from grader.suites.initialisation import expect_recipe
 from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
+from grader.spec import ACTIVATIONS, THRESHOLDS
 from grader.suites.training import contract_params, expect_accuracy, expect_training, momentum_step_result
-from grader.tasks import TASKS
 from solution import two_layer as ref
 
-from .nets import ACTIVATIONS, two_layer_net
+from .nets import two_layer_net
 
-CALIBRATED_SEEDS = 20   # tools/calibrate measured the reference on data seeds 0..19
-# Thresholds: the reference's minimum held-out accuracy over the 20 seeds, less a margin.
-CIRCLES_THRESHOLD = 0.92   # reference: mean 0.990, min 0.953; margin 0.033
-DIGITS_THRESHOLD = 0.93    # reference: mean 0.975, min 0.967; margin 0.037
 
 
 def shapes(params):
@@ -30,7 +26,7 @@ def test_init_params_follows_the_recipe(student, rng):
     seed = int(rng.integers(1, 1000))
     what = f'init_params(300, 200, 10, seed={seed})'
     params = student.two_layer.init_params(300, 200, 10, seed=seed)
-    expect_recipe(params, [300, 200, 10], seed, what)
+    expect_recipe(params, ref.init_params(300, 200, 10, seed), [300, 200, 10], seed, what)
     other = student.two_layer.init_params(300, 200, 10, seed=seed + 1)
     if np.array_equal(np.asarray(other['W1']), np.asarray(params['W1'])):
         raise Mismatch(f'init_params gives the same weights for seeds {seed} and {seed + 1}: draw them from '
@@ -135,13 +131,11 @@ def test_fit_model_follows_the_update_rule(student, rng):
 @pytest.mark.training
 def test_fit_model_learns_circles(student, grading_seed):
     """fit_model learns make_circles: held-out accuracy of 5 tanh units"""
-    expect_accuracy(TASKS[1], student, grading_seed % CALIBRATED_SEEDS, CIRCLES_THRESHOLD,
-                    'the reference reaches at least 0.953 on every calibrated seed', predict=ref.predict)
+    expect_accuracy('circles', student, grading_seed % THRESHOLDS['circles']['seeds'], predict=ref.predict)
 
 
 @pytest.mark.points(1, 'fit_model')
 @pytest.mark.training
 def test_fit_model_learns_digits(student, grading_seed):
     """fit_model learns the 8x8 digits: held-out accuracy of 32 tanh units"""
-    expect_accuracy(TASKS[2], student, grading_seed % CALIBRATED_SEEDS, DIGITS_THRESHOLD,
-                    'the reference reaches at least 0.967 on every calibrated seed', predict=ref.predict)
+    expect_accuracy('digits', student, grading_seed % THRESHOLDS['digits']['seeds'], predict=ref.predict)

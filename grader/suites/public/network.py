@@ -8,7 +8,7 @@ implementation serves both.
 
 import numpy as np
 
-from grader.gradcheck import numerical_gradients
+from grader.engine.gradcheck import numerical_gradients
 
 
 def _activation(z, act):

@@ -7,9 +7,9 @@ the contract starts it); losses and gradients for replaying a fit are the grader
 import numpy as np
 import pytest
 
-from grader.checks import (expect_array, expect_every, expect_keys, expect_labels, expect_params, expect_same,
+from grader.engine.checks import (expect_array, expect_every, expect_keys, expect_labels, expect_params, expect_same,
                            expect_scalar)
-from grader.contract import DEFAULTS
+from grader.spec import DEFAULTS
 from grader.suites.initialisation import expect_recipe
 from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
 from grader.suites.training import contract_params, expect_first_losses, expect_losses, expect_training, fit_result
@@ -37,7 +37,8 @@ def test_init_deep_shapes_and_seed(student):
 @pytest.mark.points(0.5, 'init_deep')
 def test_init_deep_follows_the_recipe(student):
     """init_deep: one np.random.default_rng(seed) for all layers, each standard normal / sqrt(fan_in)"""
-    expect_recipe(student.deep.init_deep(DEEP_LAYERS, seed=4), DEEP_LAYERS, 4, f'init_deep({DEEP_LAYERS}, seed=4)')
+    expect_recipe(student.deep.init_deep(DEEP_LAYERS, seed=4), expected('init_deep_seed_4'), DEEP_LAYERS, 4,
+                  f'init_deep({DEEP_LAYERS}, seed=4)')
 
 
 @pytest.mark.points(1, 'deep_feedforward')

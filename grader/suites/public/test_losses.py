@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from grader.checks import expect_array, expect_gradient, expect_probabilities, expect_scalar
-from grader.gradcheck import numerical_gradient
+from grader.engine.checks import expect_array, expect_gradient, expect_probabilities, expect_scalar
+from grader.engine.gradcheck import numerical_gradient
 from grader.suites.mistakes import averageCE_mistakes, gradCE_mistakes
 
 LOGITS = np.array([[0.0, math.log(3.0)], [1.0, 1.0], [2.0, 0.0]])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks import expect_array
+from grader.engine.checks import expect_array
 from grader.suites.mistakes import hidden_layer_mistakes
 
 from .cases import expected, part_a

@@ -1,0 +1,32 @@
+"""What the readers of folders and zips share: which entries count, and how a failure reads."""
+
+import lzma
+import os
+import zipfile
+import zlib
+
+JUNK_PARTS = {'__MACOSX', '__pycache__', '.ipynb_checkpoints', '.git'}
+MAX_FILES = 2000
+MAX_NAME = 255                # bytes of one file name, as Linux allows
+NAME = 200                    # characters of a name or message shown in a note
+# What reading a damaged archive entry raises (bz2 raises OSError).
+DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, RuntimeError, OSError,
+           ValueError)
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be graded at all; the message says why, for the student."""
+
+
+def wanted(path):
+    """Whether a relative path is the student's work rather than junk (caches, dot files, __MACOSX)."""
+    return not (set(path.parts) & JUNK_PARTS) and not any(p.startswith('.') for p in path.parts)
+
+
+def name_problem(path):
+    """Why a relative path cannot be written here, or None."""
+    if any(len(os.fsencode(part)) > MAX_NAME for part in path.parts):
+        return f'its name is longer than {MAX_NAME} bytes'
+    if '\0' in str(path):
+        return 'its name holds a NUL character'
+    return None

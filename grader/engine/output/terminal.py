@@ -1,0 +1,64 @@
+"""What a student or an instructor reads during and after a grading run."""
+
+import shutil
+import sys
+import textwrap
+import time
+
+from .gradescope import OUTCOME_TEXT, part_totals
+
+WIDTH = 96
+
+
+class Progress:
+    """One line on a terminal that says how far grading is and which test just ended.
+
+    Called by the grading plugin as (tests done, tests in all, test name); prints
+    nothing when `stream` is not a terminal (a log gets the table at the end).
+    """
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.active = stream.isatty()
+        self.start = time.monotonic()
+
+    def __call__(self, done, total, name):
+        if not self.active:
+            return
+        width = shutil.get_terminal_size((WIDTH, 20)).columns - 1
+        line = f'Grading: {done}/{total} tests, {time.monotonic() - self.start:.0f} s: {name}'
+        self.stream.write('\r' + line[:width].ljust(width))
+        self.stream.flush()
+
+    def finish(self):
+        """Clear the progress line."""
+        if self.active:
+            width = shutil.get_terminal_size((WIDTH, 20)).columns - 1
+            self.stream.write('\r' + ' ' * width + '\r')
+            self.stream.flush()
+
+
+def print_table(results, verbose=True):
+    """Print points per part and, when verbose, every test with the feedback of failures."""
+    tests = results['tests']
+    parts = part_totals(tests, results['extra_data']['parts'])
+    for part, score, maximum in parts:
+        print(f'{part:<{WIDTH - 12}}{score:>5g} / {maximum:g}')
+        if not verbose:
+            continue
+        for test in (t for t in tests if t['extra_data']['part'] == part):
+            mark = 'PASS' if test['status'] == 'passed' else 'FAIL'
+            line = f'  {mark} {test["extra_data"]["title"]}'
+            if len(line) > WIDTH - 13:
+                line = line[:WIDTH - 16] + '...'
+            print(f'{line:<{WIDTH - 12}}{test["score"]:>5g} / {test["max_score"]:g}')
+            if test['status'] != 'passed':
+                outcome = OUTCOME_TEXT.get(test['extra_data']['outcome'], test['extra_data']['outcome'])
+                print(textwrap.indent(f'[{outcome}] {test["output"]}', ' ' * 7))
+    print('-' * WIDTH)
+    maximum = sum(test['max_score'] for test in tests)
+    print(f'{"Total":<{WIDTH - 12}}{results["score"]:>5g} / {maximum:g}')
+    # The summary's first lines are the score and the parts, printed above; the rest are notes.
+    notes = results['output'].split('\n')[1 + len(parts):]
+    if notes:
+        print('\n'.join(notes))

@@ -1,0 +1,78 @@
+"""The handout's parts that come from the spec, and its sections by name.
+
+Two regions of assignment/README.md are generated between markers, so that the handout
+never disagrees with grader/spec.py: the table of parts (points, files, functions) and
+the table of the training tasks' hyper-parameters. The heading of each part carries its
+title and points from the spec too. Everything else is written by hand.
+
+Sections are found by their headings, never by position: `## Part N — ...` holds the
+part's functions and its derivations, so that an offering of some parts keeps exactly
+their sections, and the notebook puts each derivation next to its code.
+"""
+
+import re
+
+PART_HEADING = re.compile(r'(?m)^## Part (?P<number>\d+) — (?P<title>.*?) \((?P<points>[\d.]+) points?\)(?P<rest>.*)$')
+
+
+def region(text, name, content):
+    """`text` with the lines between `<!-- BEGIN name ... -->` and `<!-- END name -->` replaced."""
+    pattern = re.compile(rf'(?s)(<!-- BEGIN {name}\b[^\n]*-->\n).*?(<!-- END {name} -->)')
+    if not pattern.search(text):
+        raise ValueError(f'the handout has no generated region {name!r}')
+    return pattern.sub(lambda match: match.group(1) + content + match.group(2), text)
+
+
+def parts_table(spec):
+    """The Markdown table of the parts: number and title, files, functions, points, total."""
+    rows = ['| Part | File | Functions | Points |', '|---|---|---|---|']
+    for part in spec.parts:
+        files = [module.file for module in spec.modules if set(part.functions) & set(module.functions)]
+        functions = ', '.join(f'`{name}`' for name in part.functions)
+        rows.append(f'| {part.name} | {", ".join(f"`{f}`" for f in files)} | {functions} | {part.points:g} |')
+    rows.append(f'| | | **Total** | **{spec.points:g}** |')
+    return '\n'.join(rows) + '\n'
+
+
+def tasks_table(tasks):
+    """The Markdown table of the training tasks the grader checks, with every hyper-parameter."""
+    rows = ['| task | model | hyper-parameters |', '|---|---|---|']
+    for task in tasks.values():
+        model = (f'`deep_fit`, `layer_sizes = {task.shape}`' if task.model == 'deep'
+                 else f'`fit_model`, {task.shape} hidden units')
+        fit = ', '.join(f'`{key}={value!r}`' for key, value in task.fit.items())
+        rows.append(f'| {task.name} | {model} | {fit} |')
+    return '\n'.join(rows) + '\n'
+
+
+def with_spec(text, spec, tasks):
+    """The handout with its generated regions and part headings brought up to date."""
+    text = region(text, 'parts', parts_table(spec))
+    text = region(text, 'tasks', tasks_table(tasks))
+    parts = {part.number: part for part in spec.parts}
+
+    def heading(match):
+        part = parts.get(int(match['number']))
+        if part is None:
+            return match.group(0)
+        return f'## Part {part.number} — {part.title} ({part.points:g} points){match["rest"]}'
+    return PART_HEADING.sub(heading, text)
+
+
+def sections(text):
+    """(introduction, {heading line: section text}) of the handout's `## ` sections."""
+    chunks = re.split(r'(?m)^(?=## )', text)
+    return chunks[0], {chunk.split('\n', 1)[0]: chunk for chunk in chunks[1:]}
+
+
+def part_number(heading):
+    """The part a `## Part N — ...` heading opens, or None."""
+    match = PART_HEADING.match(heading)
+    return int(match['number']) if match else None
+
+
+def without_parts(text, numbers):
+    """The handout without the sections of the parts not in `numbers`."""
+    intro, found = sections(text)
+    return intro + ''.join(section for heading, section in found.items()
+                           if part_number(heading) is None or part_number(heading) in numbers)
