@@ -68,18 +68,8 @@ def load_digit_images():
     return X.reshape(-1, 1, 8, 8), y
 
 
-# Part 8. Sizes of the tuning task's three splits, and the compute budget the grader
-# enforces on tuned_hyperparameters() (see check_tuning_budget): the arithmetic,
-# num_epochs * N_train * (number of weights), at most max_weight_passes multiply-adds
-# forward; at most max_steps gradient steps, each of which costs numpy's per-call
-# overhead whatever the batch; at most max_hidden_layers of at most max_hidden_size units.
+# Part 8: the sizes of the tuning task's three splits.
 TUNING_SPLIT_SIZES = {"train": 1000, "val": 500, "test": 1500}
-TUNING_BUDGET = {"max_weight_passes": 300_000_000, "max_steps": 2_500, "max_hidden_layers": 2,
-                 "max_hidden_size": 256}
-TUNING_KEYS = ("hidden_sizes", "actFun_type", "epsilon", "momentum", "reg_lambda",
-               "keep_prob", "batchnorm", "num_epochs", "batch_size")
-# mlp_fit's defaults, and the hidden layer the grader uses when hidden_sizes is not given.
-TUNING_DEFAULTS = {"hidden_sizes": [32], "num_epochs": 10, "batch_size": 64}
 
 
 def _tuning_splits(seed):
@@ -124,44 +114,6 @@ def load_tuning_test(seed=0):
         X_test: (1500, 3) float64.  y_test: (1500,) int64 in 0..3.
     """
     return _tuning_splits(seed)["test"]
-
-
-def check_tuning_budget(hyperparameters):
-    """What a choice of mlp_fit arguments costs; ValueError if it breaks Part 8's rules.
-
-    The tuning task has D = 3 inputs, C = 4 classes and N_train = 1000 samples. With
-    layer sizes [3, H1, ..., 4], the number of weights is 3*H1 + H1*H2 + ... + H_last*4
-    (biases, gammas and betas are not counted), e.g. 224 for the default [32].
-
-    Inputs:
-        hyperparameters: dict, what tuned_hyperparameters() returns. Keys left out
-            take mlp_fit's defaults (hidden_sizes: [32]).
-    Returns:
-        dict: 'weights', 'weight_passes' (num_epochs * N_train * weights) and 'steps'
-            (num_epochs * ceil(N_train / batch_size)), to compare with TUNING_BUDGET.
-    Raises:
-        ValueError naming every unknown key and every limit of TUNING_BUDGET exceeded.
-    """
-    chosen = {**TUNING_DEFAULTS, **hyperparameters}
-    hidden, budget, n_train = list(chosen["hidden_sizes"]), TUNING_BUDGET, TUNING_SPLIT_SIZES["train"]
-    sizes = [3, *hidden, 4]
-    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    cost = {"weights": weights, "weight_passes": chosen["num_epochs"] * n_train * weights,
-            "steps": chosen["num_epochs"] * -(-n_train // chosen["batch_size"])}  # ceil(N / B) batches
-    problems = [f"unknown key {key!r}" for key in hyperparameters if key not in TUNING_KEYS]
-    if cost["weight_passes"] > budget["max_weight_passes"]:
-        problems.append(f"num_epochs * N_train * weights = {cost['weight_passes']:,} > "
-                        f"{budget['max_weight_passes']:,}")
-    if cost["steps"] > budget["max_steps"]:
-        problems.append(f"{cost['steps']} steps (num_epochs * ceil(N_train / batch_size)) > "
-                        f"{budget['max_steps']}")
-    if len(hidden) > budget["max_hidden_layers"]:
-        problems.append(f"{len(hidden)} hidden layers > {budget['max_hidden_layers']}")
-    if any(size > budget["max_hidden_size"] for size in hidden):
-        problems.append(f"hidden_sizes {hidden}: more than {budget['max_hidden_size']} units")
-    if problems:
-        raise ValueError("over the tuning budget: " + "; ".join(problems))
-    return cost
 
 
 def one_hot(y, num_classes=None):

@@ -21,16 +21,27 @@ MODULES = (
     Module('two_layer', ('compute', 'dL_dW_o', 'dL_db_o', 'dL_dW_h', 'dL_db_h', 'init_params', 'feedforward',
                          'calculate_loss', 'backprop', 'predict', 'momentum_step', 'fit_model')),
     Module('deep', ('init_deep', 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict', 'deep_fit')),
+    Module('cnn', ('conv_forward', 'conv_backward', 'maxpool_forward', 'maxpool_backward', 'init_cnn',
+                   'cnn_loss_and_grads', 'cnn_predict', 'cnn_fit')),
+    Module('mlp', ('dropout_forward', 'dropout_backward', 'batchnorm_forward', 'batchnorm_backward',
+                   'batchnorm_inference', 'init_mlp', 'mlp_loss_and_grads', 'mlp_predict', 'mlp_fit',
+                   'tuned_hyperparameters')),
 )
 
 PARTS = (
-    Part(1, 'Activations', 15, ('relu', 'gradRelu', 'sigmoid', 'tanh', 'actFun', 'diff_actFun')),
-    Part(2, 'Softmax and cross-entropy', 15, ('softmax', 'averageCE', 'gradCE')),
-    Part(3, 'Gradients of a two-layer ReLU network', 20, ('compute', 'dL_dW_o', 'dL_db_o', 'dL_dW_h', 'dL_db_h')),
-    Part(4, 'Training a two-layer classifier', 30, ('init_params', 'feedforward', 'calculate_loss', 'backprop',
+    Part(1, 'Activations', 9, ('relu', 'gradRelu', 'sigmoid', 'tanh', 'actFun', 'diff_actFun')),
+    Part(2, 'Softmax and cross-entropy', 9, ('softmax', 'averageCE', 'gradCE')),
+    Part(3, 'Gradients of a two-layer ReLU network', 12, ('compute', 'dL_dW_o', 'dL_db_o', 'dL_dW_h', 'dL_db_h')),
+    Part(4, 'Training a two-layer classifier', 18, ('init_params', 'feedforward', 'calculate_loss', 'backprop',
                                                     'predict', 'momentum_step', 'fit_model')),
-    Part(5, 'A deep network', 20, ('init_deep', 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict',
+    Part(5, 'A deep network', 12, ('init_deep', 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict',
                                    'deep_fit')),
+    Part(6, 'A convolutional network', 18, ('conv_forward', 'conv_backward', 'maxpool_forward', 'maxpool_backward',
+                                            'init_cnn', 'cnn_loss_and_grads', 'cnn_predict', 'cnn_fit')),
+    Part(7, 'Dropout and batch normalisation', 14, ('dropout_forward', 'dropout_backward', 'batchnorm_forward',
+                                                    'batchnorm_backward', 'batchnorm_inference', 'init_mlp',
+                                                    'mlp_loss_and_grads', 'mlp_predict', 'mlp_fit')),
+    Part(8, 'Tuning', 8, ('tuned_hyperparameters',)),
 )
 
 SPEC = Assignment(
@@ -64,6 +75,22 @@ DEFAULTS = {
     'deep_predict': {'actFun_type': 'tanh'},
     'deep_fit': {'actFun_type': 'tanh', 'epsilon': 0.01, 'num_passes': 5000, 'reg_lambda': 0.01,
                  'momentum': 0.9, 'seed': 0},
+    'conv_forward': {'stride': 1, 'pad': 0},
+    'conv_backward': {'stride': 1, 'pad': 0},
+    'maxpool_forward': {'size': 2, 'stride': 2},
+    'maxpool_backward': {'size': 2, 'stride': 2},
+    'init_cnn': {'num_filters': 8, 'filter_size': 3, 'hidden_dim': 64, 'num_classes': 10, 'seed': 0},
+    'cnn_loss_and_grads': {'reg_lambda': 0.0},
+    'cnn_fit': {'num_filters': 8, 'filter_size': 3, 'hidden_dim': 64, 'epsilon': 0.05, 'momentum': 0.9,
+                'reg_lambda': 0.0, 'num_epochs': 10, 'batch_size': 32, 'seed': 0},
+    'batchnorm_forward': {'eps': 1e-5},
+    'batchnorm_backward': {'eps': 1e-5},
+    'batchnorm_inference': {'eps': 1e-5},
+    'init_mlp': {'batchnorm': True, 'seed': 0},
+    'mlp_loss_and_grads': {'actFun_type': 'relu', 'reg_lambda': 0.0, 'keep_prob': 1.0, 'seed': 0},
+    'mlp_predict': {'actFun_type': 'relu'},
+    'mlp_fit': {'actFun_type': 'relu', 'epsilon': 0.05, 'momentum': 0.9, 'reg_lambda': 0.0, 'keep_prob': 1.0,
+                'batchnorm': True, 'num_epochs': 10, 'batch_size': 64, 'seed': 0, 'X_val': None, 'y_val': None},
 }
 
 
@@ -74,10 +101,14 @@ class Task:
     - name: its name in feedback, thresholds.json and the README
     - loader: a function of the provided data module, e.g. 'load_moons'
     - loader_kwargs: its arguments; the task's seed is passed too when `seeded`
-    - model: 'two_layer' (fit_model with `width` hidden units) or 'deep' (deep_fit with `layers`)
-    - shape: nn_hidden_dim for 'two_layer', layer_sizes for 'deep'
+    - model: 'two_layer' (fit_model), 'deep' (deep_fit), 'cnn' (cnn_fit) or 'mlp' (mlp_fit)
+    - shape: nn_hidden_dim for 'two_layer', layer_sizes for 'deep' and 'mlp', None for 'cnn'
+      (its architecture is in `fit`)
     - fit: keyword arguments of the fit function (the seed is the task's)
-    - seeded: whether the seed draws the data as well as the 70/30 split
+    - seeded: whether the seed draws the data as well as the split
+    - split: 'stratified' (70/30 of what the loader returns) or 'provided' (the loader
+      returns the training split, and test_loader the held-out one)
+    - test_loader: for a provided split, the data function of the held-out split
     """
 
     name: str
@@ -87,6 +118,8 @@ class Task:
     shape: object
     fit: dict = field(default_factory=dict)
     seeded: bool = True
+    split: str = 'stratified'
+    test_loader: str = None
 
 
 _SGD = {'epsilon': 0.1, 'momentum': 0.9, 'reg_lambda': 0.001, 'actFun_type': 'tanh'}
@@ -98,7 +131,27 @@ TASKS = {task.name: task for task in (
     Task('digits', 'load_digits', {}, 'two_layer', 32, dict(_SGD, num_passes=1000), seeded=False),
     Task('deep moons', 'load_moons', {'n_samples': 500, 'noise': 0.2}, 'deep', [2, 10, 10, 2],
          dict(_SGD, epsilon=0.05, num_passes=3000)),
+    Task('cnn digits', 'load_digit_images', {}, 'cnn', None,
+         {'num_filters': 8, 'filter_size': 3, 'hidden_dim': 64, 'epsilon': 0.05, 'momentum': 0.9,
+          'reg_lambda': 0.001, 'num_epochs': 15, 'batch_size': 32}, seeded=False),
+    Task('mlp digits', 'load_digits', {}, 'mlp', [64, 64, 10],
+         {'actFun_type': 'relu', 'epsilon': 0.05, 'momentum': 0.9, 'reg_lambda': 0.0, 'keep_prob': 0.8,
+          'batchnorm': True, 'num_epochs': 20, 'batch_size': 64}, seeded=False),
+    # Part 8: the student's tuned_hyperparameters(), trained by the reference's mlp_fit.
+    Task('tuning', 'load_tuning_task', {}, 'tuned', None, split='provided', test_loader='load_tuning_test'),
 )}
+
+# Part 8's rules: the keyword arguments tuned_hyperparameters() may return, what the grader
+# uses for those it leaves out (mlp_fit's defaults, and one hidden layer of 32 units), and the
+# compute budget it enforces on the tuning task (D = 3 inputs, C = 4 classes, 1000 training
+# samples): num_epochs * N_train * (number of weights) multiply-adds, num_epochs * ceil(N_train /
+# batch_size) steps, and the number and width of the hidden layers.
+TUNING = {
+    'keys': ('hidden_sizes', 'actFun_type', 'epsilon', 'momentum', 'reg_lambda', 'keep_prob', 'batchnorm',
+             'num_epochs', 'batch_size'),
+    'defaults': {'hidden_sizes': [32]},
+    'budget': {'weight_passes': 300_000_000, 'steps': 2_500, 'hidden_layers': 2, 'hidden_size': 256},
+}
 
 # {task: {'seeds': [...], 'mean': ..., 'min': ..., 'threshold': ..., 'margin': ...}}: the reference's
 # held-out accuracy over the seeds it was calibrated on, and the least accuracy the grader accepts.

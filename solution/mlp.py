@@ -369,8 +369,8 @@ def tuned_hyperparameters():
       'num_epochs', 'batch_size', within the budget the handout states
     """
     # TODO: Tune on the validation split of load_tuning_task (never on the test split),
-    #   over a few seeds, then return the settings that did best, within the budget
-    #   (check_tuning_budget in assignment/data.py).
+    #   over a few seeds, then return the settings that did best, within the budget of
+    #   Part 8 in the handout.
     # END TODO
     # BEGIN SOLUTION
     # The shells need a wide layer trained for long (the defaults stop after 10 epochs);

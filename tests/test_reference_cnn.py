@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from assignment import data
+from grader import tasks
 from grader.engine.gradcheck import numerical_gradient, numerical_gradients, relative_error
+from grader.spec import TASKS
 from solution import cnn, two_layer
-from tools.calibrate_parts_6_8 import CNN_FIT, digit_images_split
 
 # Each evaluation of a loss that sums hundreds of products carries a rounding error of
 # about 1e-16 * |f|; divided by 2h that is up to ~1e-10 absolute, a relative error just
@@ -374,11 +375,12 @@ def test_load_digit_images_are_the_digits_as_one_channel_images():
 
 
 def test_cnn_learns_the_digits_on_held_out_images():
-    accuracies = []
+    task, accuracies = TASKS['cnn digits'], []
     for seed in range(2):
-        X_train, X_test, y_train, y_test = digit_images_split(seed)
-        params, losses = cnn.cnn_fit(X_train, y_train, seed=seed, **CNN_FIT)
-        assert len(losses) == CNN_FIT['num_epochs'] * -(-len(y_train) // CNN_FIT['batch_size'])
+        X_train, X_test, y_train, y_test = tasks.dataset(task, seed)
+        assert X_train.shape[1:] == (1, 8, 8) and len(X_train) + len(X_test) == 1797
+        params, losses = cnn.cnn_fit(X_train, y_train, seed=seed, **task.fit)
+        assert len(losses) == task.fit['num_epochs'] * -(-len(y_train) // task.fit['batch_size'])
         assert np.all(np.isfinite(losses)) and np.mean(losses[-20:]) < 0.2 * losses[0]
         accuracies.append(np.mean(cnn.cnn_predict(X_test, params) == y_test))
     assert np.mean(accuracies) >= 0.95, accuracies

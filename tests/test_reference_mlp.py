@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from assignment import data
+from grader import tasks
 from grader.engine.gradcheck import numerical_gradient, numerical_gradients, relative_error
+from grader.spec import TASKS
 from solution import deep, mlp, two_layer
-from tools.calibrate_parts_6_8 import MLP_DIGITS_FIT, MLP_DIGITS_HIDDEN, tuning_task
 
 # As in test_reference_cnn: rounding in a loss evaluation, divided by 2h, is a relative
 # error just above 1e-7 on gradient entries below 1e-3; a wrong gradient is off by 1e-2.
@@ -331,15 +332,13 @@ def test_mlp_fit_with_dropout_is_reproducible_and_differs_without():
 
 
 def test_mlp_with_batchnorm_and_dropout_learns_the_digits():
-    X, y = data.load_digits()
+    task = TASKS['mlp digits']
+    assert task.fit['keep_prob'] < 1 and task.fit['batchnorm']
     accuracies = []
     for seed in range(3):
-        X_train, X_test, y_train, y_test = data.stratified_split(X, y, seed=seed)
-        params, history = mlp.mlp_fit(X_train, y_train, [64, *MLP_DIGITS_HIDDEN, 10], seed=seed,
-                                      **MLP_DIGITS_FIT)
-        assert MLP_DIGITS_FIT['keep_prob'] < 1 and MLP_DIGITS_FIT['batchnorm']
-        assert history['loss'][-1] < history['loss'][0]
-        accuracies.append(np.mean(mlp.mlp_predict(X_test, params) == y_test))
+        accuracy, losses = tasks.evaluate(task, tasks.reference(), seed)
+        assert losses[-1] < losses[0]
+        accuracies.append(accuracy)
     assert np.mean(accuracies) >= 0.95, accuracies
 
 
@@ -364,25 +363,25 @@ def test_tuning_task_splits():
     assert not np.array_equal(data.load_tuning_task(seed=4)[0], X_train)
 
 
-@pytest.mark.parametrize('over', [dict(num_epochs=400, hidden_sizes=[128]),
-                                  dict(num_epochs=100, batch_size=16),
-                                  dict(hidden_sizes=[8, 8, 8, 8]), dict(hidden_sizes=[257]),
-                                  dict(learning_rate=0.1)])
-def test_check_tuning_budget_names_what_is_over(over):
-    with pytest.raises(ValueError, match='over the tuning budget'):
-        data.check_tuning_budget(over)
+@pytest.mark.parametrize('over, words', [
+    (dict(num_epochs=400, hidden_sizes=[128]), 'num_epochs * N_train * weights'),
+    (dict(num_epochs=100, batch_size=16), 'steps'),
+    (dict(hidden_sizes=[8, 8, 8, 8]), 'hidden layers'),
+    (dict(hidden_sizes=[257]), 'units per layer'),
+    (dict(learning_rate=0.1), "'learning_rate' is not one of the arguments"),
+    (dict(keep_prob=0.0), 'keep_prob = 0.0: it must be a number in (0, 1]'),
+    (['relu'], 'must return a dict')])
+def test_the_tuning_rules_name_what_is_broken(over, words):
+    problems = tasks.tuning_problems(over, 3, 4, data.TUNING_SPLIT_SIZES['train'])
+    assert problems and any(words in problem for problem in problems), problems
 
 
 def test_tuned_hyperparameters_fit_the_budget_and_beat_the_defaults():
     tuned = mlp.tuned_hyperparameters()
-    assert set(tuned) <= set(data.TUNING_KEYS)
-    cost = data.check_tuning_budget(tuned)
-    assert cost['weight_passes'] <= 0.7 * data.TUNING_BUDGET['max_weight_passes'], 'well inside'
-    assert cost['steps'] <= 0.7 * data.TUNING_BUDGET['max_steps'], 'well inside'
-    assert data.check_tuning_budget({}) == {'weights': 3 * 32 + 32 * 4, 'weight_passes': 10 * 1000 * 224,
-                                            'steps': 10 * 16}
+    assert tasks.tuning_problems(tuned, 3, 4, data.TUNING_SPLIT_SIZES['train']) == []
+    assert tasks.tuning_problems({}, 3, 4, data.TUNING_SPLIT_SIZES['train']) == []
     for seed in range(2):
-        default_accuracy, _ = tuning_task(seed, {})
-        tuned_accuracy, _ = tuning_task(seed, tuned)
+        default_accuracy, _ = tasks.evaluate(TASKS['tuning'], tasks.reference(), seed, {})
+        tuned_accuracy, _ = tasks.evaluate(TASKS['tuning'], tasks.reference(), seed, tuned)
         assert tuned_accuracy >= 0.92 and tuned_accuracy > default_accuracy + 0.05, (
             seed, default_accuracy, tuned_accuracy)

@@ -21,12 +21,15 @@ from grader.spec import HERE, TASKS, THRESHOLDS
 MARGIN = 0.03
 
 
-def measure(task, seeds):
-    """Held-out accuracies and training CPU seconds of the reference, one per seed."""
+def measure(task, seeds, choice=None):
+    """Held-out accuracies and training CPU seconds of the reference, one per seed; for the
+    tuning task, of the reference's mlp_fit with `choice` (the reference's own tuned one)."""
     accuracies, seconds, reference = [], [], tasks.reference()
+    if task.model == 'tuned' and choice is None:
+        choice = reference.mlp.tuned_hyperparameters()
     for seed in seeds:
         start = time.process_time()
-        accuracy, _ = tasks.evaluate(task, reference, seed)
+        accuracy, _ = tasks.evaluate(task, reference, seed, choice)
         seconds.append(time.process_time() - start)
         accuracies.append(accuracy)
     return np.array(accuracies), np.array(seconds)
@@ -42,7 +45,9 @@ def calibration(accuracies):
 
 def describe(task):
     """The architecture and hyper-parameters of a task, in one line."""
-    shape = f'layers {task.shape}' if task.model == 'deep' else f'{task.shape} hidden units'
+    if task.model == 'tuned':
+        return f'the reference tuned_hyperparameters(): {tasks.reference().mlp.tuned_hyperparameters()}'
+    shape = {'two_layer': f'{task.shape} hidden units', 'cnn': 'cnn_fit'}.get(task.model, f'layers {task.shape}')
     return ', '.join([shape, *(f'{key} {value}' for key, value in task.fit.items())])
 
 
@@ -62,6 +67,10 @@ def main(argv=None):
         thresholds[name] = calibration(accuracies)
         print(f'| {name} | {describe(task)} | {accuracies.mean():.3f} ({accuracies.min():.3f}) '
               f'| {np.median(seconds):.2f} | {thresholds[name]["threshold"]} |')
+        if task.model == 'tuned':
+            defaults, _ = measure(task, range(args.seeds), {})
+            print(f'| {name}, defaults | mlp_fit\'s defaults | {defaults.mean():.3f} ({defaults.min():.3f}, '
+                  f'max {defaults.max():.3f}) | | |')
     if args.write:
         (HERE / 'thresholds.json').write_text(json.dumps(dict(sorted(thresholds.items())), indent=1) + '\n')
         print(f'wrote {HERE / "thresholds.json"}')

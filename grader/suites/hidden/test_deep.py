@@ -22,7 +22,7 @@ def shapes(params):
     return {k: np.shape(v) for k, v in params.items()}
 
 
-@pytest.mark.points(1, 'init_deep')
+@pytest.mark.points(0.6, 'init_deep')
 def test_init_deep_follows_the_recipe(student, rng):
     """init_deep follows the recipe for a random seed, one generator for all layers; other seeds give other weights"""
     layers, seed = [30, 20, 12, 5], int(rng.integers(1, 1000))   # no two known scales coincide
@@ -34,7 +34,7 @@ def test_init_deep_follows_the_recipe(student, rng):
                        'np.random.default_rng(seed)')
 
 
-@pytest.mark.points(1.5, 'deep_feedforward')
+@pytest.mark.points(0.9, 'deep_feedforward')
 def test_deep_feedforward_at_several_depths(student, rng):
     """deep_feedforward matches the reference with 1, 2 and 3 hidden layers"""
     for layers in DEPTHS:
@@ -45,7 +45,7 @@ def test_deep_feedforward_at_several_depths(student, rng):
                          f"deep_feedforward(X, params, '{act}') for layers {layers}")
 
 
-@pytest.mark.points(0.5, 'deep_feedforward')
+@pytest.mark.points(0.3, 'deep_feedforward')
 def test_deep_feedforward_without_hidden_layers(student, rng):
     """deep_feedforward for layers [D, C]: no hidden layer, softmax regression"""
     for act in ACTIVATIONS:
@@ -55,7 +55,7 @@ def test_deep_feedforward_without_hidden_layers(student, rng):
                      f"deep_feedforward(X, params, '{act}') for layers {NO_HIDDEN_LAYER}")
 
 
-@pytest.mark.points(1, 'deep_loss')
+@pytest.mark.points(0.6, 'deep_loss')
 def test_deep_loss_with_l2(student, rng):
     """deep_loss matches the reference with L2 over every layer"""
     for layers in DEPTHS:
@@ -84,7 +84,7 @@ def check_deep_backprop(student, net, layers, act, reg):
     expect_every([lambda name=name: check(name) for name in params])
 
 
-@pytest.mark.points(1, 'deep_backprop')
+@pytest.mark.points(0.6, 'deep_backprop')
 @pytest.mark.parametrize('act', ACTIVATIONS)
 def test_deep_backprop_gradient_check(student, rng, act):
     """deep_backprop passes the numerical gradient check at several depths, with and without L2"""
@@ -93,14 +93,14 @@ def test_deep_backprop_gradient_check(student, rng, act):
             check_deep_backprop(student, deep_net(rng, layers, 5, act), layers, act, reg)
 
 
-@pytest.mark.points(1, 'deep_backprop')
+@pytest.mark.points(0.6, 'deep_backprop')
 def test_deep_backprop_without_hidden_layers_and_with_four(student, rng):
     """deep_backprop for [D, C] (no hidden layer) and for four hidden layers"""
     for layers in ([4, 3], [3, 4, 4, 3, 4, 2]):
         check_deep_backprop(student, deep_net(rng, layers, 5, 'sigmoid'), layers, 'sigmoid', 0.1)
 
 
-@pytest.mark.points(1, 'deep_predict')
+@pytest.mark.points(0.6, 'deep_predict')
 def test_deep_predict(student, rng):
     """deep_predict matches the reference's labels"""
     # A random ReLU net can send every sample to one class, and then a constant answer
@@ -113,7 +113,7 @@ def test_deep_predict(student, rng):
     expect_array(got.astype(float), ref.deep_predict(net['X'], net['params'], 'relu'), "deep_predict(X, params, 'relu')")
 
 
-@pytest.mark.points(1, 'deep_fit')
+@pytest.mark.points(0.6, 'deep_fit')
 def test_deep_fit_follows_the_update_rule(student, rng):
     """deep_fit: the first passes follow the update rule, from your own init_deep"""
     layers, act = [3, 5, 4, 3], str(rng.choice(ACTIVATIONS))
@@ -131,7 +131,7 @@ def test_deep_fit_follows_the_update_rule(student, rng):
                     own_gradients=lambda p: student.deep.deep_backprop(net['X'], net['y'], p, act, fit['reg_lambda']))
 
 
-@pytest.mark.points(2, 'deep_fit')
+@pytest.mark.points(1.2, 'deep_fit')
 @pytest.mark.training
 def test_deep_fit_learns_moons(student, grading_seed):
     """deep_fit learns make_moons: held-out accuracy of a [2, 10, 10, 2] tanh network"""

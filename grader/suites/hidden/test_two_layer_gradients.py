@@ -30,7 +30,7 @@ def label(shape):
     return 'N={}, D={}, H={}, C={}'.format(*shape)
 
 
-@pytest.mark.points(1, 'compute')
+@pytest.mark.points(0.6, 'compute')
 def test_compute_on_random_inputs(student, rng):
     """compute matches x @ W + b on random inputs"""
     x, W, b = rng.standard_normal((5, 3)), rng.standard_normal((3, 4)), rng.standard_normal((1, 4))
@@ -38,7 +38,7 @@ def test_compute_on_random_inputs(student, rng):
                  known_mistakes=[(x @ W, 'the bias b is not added')])
 
 
-@pytest.mark.points(3, 'dL_dW_o')
+@pytest.mark.points(1.8, 'dL_dW_o')
 def test_dL_dW_o(student, rng):
     """dL_dW_o passes the numerical gradient check, C = 2 and C = 10"""
     for shape in SHAPES:
@@ -49,7 +49,7 @@ def test_dL_dW_o(student, rng):
                                          'the product is the wrong way round: h^T (N, H)^T times dLoss/do (N, C)')])
 
 
-@pytest.mark.points(2, 'dL_db_o')
+@pytest.mark.points(1.2, 'dL_db_o')
 def test_dL_db_o(student, rng):
     """dL_db_o passes the numerical gradient check, C = 2 and C = 10"""
     for shape in SHAPES:
@@ -58,7 +58,7 @@ def test_dL_db_o(student, rng):
                         f'dL_db_o(target, prediction), {label(shape)}', batch=shape[0])
 
 
-@pytest.mark.points(4, 'dL_dW_h')
+@pytest.mark.points(2.4, 'dL_dW_h')
 def test_dL_dW_h(student, rng):
     """dL_dW_h passes the numerical gradient check, C = 2 and C = 10"""
     for shape in SHAPES:
@@ -69,7 +69,7 @@ def test_dL_dW_h(student, rng):
                         known_mistakes=hidden_layer_mistakes(*args)['W_h'])
 
 
-@pytest.mark.points(2, 'dL_db_h')
+@pytest.mark.points(1.2, 'dL_db_h')
 def test_dL_db_h(student, rng):
     """dL_db_h passes the numerical gradient check, C = 2 and C = 10"""
     for shape in SHAPES:
@@ -91,7 +91,7 @@ def _gradient_for_one_sample(two_layer, name, net, h, prediction):
     return calls[name]()
 
 
-@pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.25, f'dL_d{name}'))
+@pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.15, f'dL_d{name}'))
                                   for name in ('W_o', 'b_o', 'W_h', 'b_h')])
 def test_gradient_for_a_batch_of_one(student, rng, name):
     """the gradient for a batch of one sample"""

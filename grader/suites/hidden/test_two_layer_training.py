@@ -20,7 +20,7 @@ def shapes(params):
     return {k: np.shape(v) for k, v in params.items()}
 
 
-@pytest.mark.points(1, 'init_params')
+@pytest.mark.points(0.6, 'init_params')
 def test_init_params_follows_the_recipe(student, rng):
     """init_params follows the recipe for a random seed; other seeds give other weights"""
     seed = int(rng.integers(1, 1000))
@@ -33,7 +33,7 @@ def test_init_params_follows_the_recipe(student, rng):
                        'np.random.default_rng(seed)')
 
 
-@pytest.mark.points(2, 'feedforward')
+@pytest.mark.points(1.2, 'feedforward')
 def test_feedforward_on_random_params(student, rng):
     """feedforward matches the reference for every activation, C = 2 and C = 10"""
     for act in ACTIVATIONS:
@@ -44,7 +44,7 @@ def test_feedforward_on_random_params(student, rng):
                          f"feedforward(X, params, '{act}') with C={classes}", classes=classes)
 
 
-@pytest.mark.points(1, 'calculate_loss')
+@pytest.mark.points(0.6, 'calculate_loss')
 def test_calculate_loss_on_random_params(student, rng):
     """calculate_loss matches the reference, with and without L2"""
     for act in ACTIVATIONS:
@@ -74,7 +74,7 @@ def check_backprop(student, net, act, reg, context=''):
     expect_every([lambda name=name: check(name) for name in params])
 
 
-@pytest.mark.points(1, 'backprop')
+@pytest.mark.points(0.6, 'backprop')
 @pytest.mark.parametrize('act', ACTIVATIONS)
 def test_backprop_gradient_check(student, rng, act):
     """backprop passes the numerical gradient check, with and without L2"""
@@ -82,13 +82,13 @@ def test_backprop_gradient_check(student, rng, act):
         check_backprop(student, two_layer_net(rng, 7, 3, 5, 3, act), act, reg)
 
 
-@pytest.mark.points(1, 'backprop')
+@pytest.mark.points(0.6, 'backprop')
 def test_backprop_for_one_sample_and_ten_classes(student, rng):
     """backprop for a batch of one with C = 10"""
     check_backprop(student, two_layer_net(rng, 1, 4, 5, 10, 'tanh'), 'tanh', 0.1, ' for one sample, C=10')
 
 
-@pytest.mark.points(1, 'predict')
+@pytest.mark.points(0.6, 'predict')
 def test_predict_on_random_params(student, rng):
     """predict matches the reference's labels"""
     net = two_layer_net(rng, 20, 3, 6, 5, 'relu')
@@ -97,7 +97,7 @@ def test_predict_on_random_params(student, rng):
     expect_array(got.astype(float), ref.predict(net['X'], net['params'], 'relu'), "predict(X, params, 'relu')")
 
 
-@pytest.mark.points(1, 'momentum_step')
+@pytest.mark.points(0.6, 'momentum_step')
 def test_momentum_step_on_random_values(student, rng):
     """momentum_step matches v = momentum * v - epsilon * g, p = p + v on random values"""
     shapes_ = {'W1': (3, 4), 'b1': (1, 4), 'W2': (4, 2), 'b2': (1, 2)}
@@ -108,7 +108,7 @@ def test_momentum_step_on_random_values(student, rng):
                          f'momentum_step(params, grads, velocity, {epsilon:.3g}, {momentum:.3g})')
 
 
-@pytest.mark.points(1, 'fit_model')
+@pytest.mark.points(0.6, 'fit_model')
 def test_fit_model_follows_the_update_rule(student, rng):
     """fit_model: the first passes follow the update rule, from your own init_params"""
     act = str(rng.choice(ACTIVATIONS))
@@ -127,14 +127,14 @@ def test_fit_model_follows_the_update_rule(student, rng):
                     own_gradients=lambda p: student.two_layer.backprop(net['X'], net['y'], p, act, fit['reg_lambda']))
 
 
-@pytest.mark.points(1, 'fit_model')
+@pytest.mark.points(0.6, 'fit_model')
 @pytest.mark.training
 def test_fit_model_learns_circles(student, grading_seed):
     """fit_model learns make_circles: held-out accuracy of 5 tanh units"""
     expect_accuracy('circles', student, grading_seed % THRESHOLDS['circles']['seeds'], predict=ref.predict)
 
 
-@pytest.mark.points(1, 'fit_model')
+@pytest.mark.points(0.6, 'fit_model')
 @pytest.mark.training
 def test_fit_model_learns_digits(student, grading_seed):
     """fit_model learns the 8x8 digits: held-out accuracy of 32 tanh units"""

@@ -22,7 +22,7 @@ SHAPES = {f'{kind}{l}': (1 if kind == 'b' else fan_in, fan_out)
           for kind in 'Wb'}
 
 
-@pytest.mark.points(0.5, 'init_deep')
+@pytest.mark.points(0.3, 'init_deep')
 def test_init_deep_shapes_and_seed(student):
     """init_deep: keys W1..WL and b1..bL, shapes, zero biases, same seed same params"""
     what = f'init_deep({DEEP_LAYERS}, seed=4)'
@@ -34,14 +34,14 @@ def test_init_deep_shapes_and_seed(student):
         expect_array(again[name], params[name], f"{what}['{name}'] called twice", rtol=0, atol=0)
 
 
-@pytest.mark.points(0.5, 'init_deep')
+@pytest.mark.points(0.3, 'init_deep')
 def test_init_deep_follows_the_recipe(student):
     """init_deep: one np.random.default_rng(seed) for all layers, each standard normal / sqrt(fan_in)"""
     expect_recipe(student.deep.init_deep(DEEP_LAYERS, seed=4), expected('init_deep_seed_4'), DEEP_LAYERS, 4,
                   f'init_deep({DEEP_LAYERS}, seed=4)')
 
 
-@pytest.mark.points(1, 'deep_feedforward')
+@pytest.mark.points(0.6, 'deep_feedforward')
 def test_deep_feedforward(student):
     """deep_feedforward on fixed params, every activation"""
     d = deep_network()
@@ -50,7 +50,7 @@ def test_deep_feedforward(student):
                      expected(f'deep_feedforward_{act}'), f"deep_feedforward(X, params, '{act}')")
 
 
-@pytest.mark.points(1, 'deep_loss')
+@pytest.mark.points(0.6, 'deep_loss')
 def test_deep_loss(student):
     """deep_loss with L2 on fixed params"""
     d = deep_network()
@@ -62,7 +62,7 @@ def test_deep_loss(student):
                   known_mistakes=l2_loss_mistakes(data_loss, weights, 0.1, 6, biases))
 
 
-@pytest.mark.points(1.5, 'deep_backprop')
+@pytest.mark.points(0.9, 'deep_backprop')
 def test_deep_backprop(student):
     """deep_backprop with L2 on fixed params, every activation"""
     d = deep_network()
@@ -79,7 +79,7 @@ def test_deep_backprop(student):
         expect_every([lambda name=name: check(name) for name in SHAPES])
 
 
-@pytest.mark.points(1, 'deep_predict')
+@pytest.mark.points(0.6, 'deep_predict')
 def test_deep_predict(student):
     """deep_predict returns the most probable class of each sample"""
     d = deep_network()
@@ -88,7 +88,7 @@ def test_deep_predict(student):
     expect_array(got.astype(float), expected('deep_predict_tanh'), "deep_predict(X, params, 'tanh')")
 
 
-@pytest.mark.points(1, 'deep_fit')
+@pytest.mark.points(0.6, 'deep_fit')
 def test_deep_fit_follows_the_update_rule(student):
     """deep_fit: the first passes follow the momentum update from your own init_deep"""
     d = deep_network()
@@ -113,7 +113,7 @@ def _defaults_of(student, name):
     return calls[name](), calls[name](**DEFAULTS[name])
 
 
-@pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.25, name)) for name in
+@pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.15, name)) for name in
                                   ('init_deep', 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict')])
 def test_defaults_are_the_contracts(student, name):
     """leaving out a hyper-parameter means the contract's default"""
@@ -121,7 +121,7 @@ def test_defaults_are_the_contracts(student, name):
     expect_same(without, spelled_out, f'{name} without its hyper-parameters')
 
 
-@pytest.mark.points(0.25, 'deep_fit')
+@pytest.mark.points(0.15, 'deep_fit')
 @pytest.mark.training
 def test_deep_fit_defaults_are_the_contracts(student):
     """leaving out a hyper-parameter of deep_fit means the contract's default"""

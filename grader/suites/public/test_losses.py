@@ -24,7 +24,7 @@ def cross_entropy_by_hand(target, prediction):
                 for t, p in zip(t_row, p_row) if t) / len(target)
 
 
-@pytest.mark.points(2, 'softmax')
+@pytest.mark.points(1.2, 'softmax')
 def test_softmax(student):
     """softmax turns each row of logits into probabilities"""
     got = student.losses.softmax(LOGITS)
@@ -32,7 +32,7 @@ def test_softmax(student):
     expect_array(got, [[0.25, 0.75], [0.5, 0.5], softmax_by_hand(LOGITS)[2]], 'softmax(x)', classes=2)
 
 
-@pytest.mark.points(2, 'softmax')
+@pytest.mark.points(1.2, 'softmax')
 def test_softmax_of_huge_logits(student):
     """softmax stays finite and right for logits of magnitude 1e4"""
     x = np.array([[1e4, 0.0, -1e4], [1e4, 1e4 - 1.0, 0.0], [-1e4, -1e4, -1e4]])
@@ -41,7 +41,7 @@ def test_softmax_of_huge_logits(student):
                                 'so subtract each row\'s max first')
 
 
-@pytest.mark.points(1, 'averageCE')
+@pytest.mark.points(0.6, 'averageCE')
 def test_averageCE(student):
     """averageCE is the mean over samples of -sum(target * log(prediction))"""
     expected = -(math.log(0.5) + math.log(0.7)) / 2
@@ -49,7 +49,7 @@ def test_averageCE(student):
                   batch=2, classes=3, known_mistakes=averageCE_mistakes(TARGET, PREDICTION))
 
 
-@pytest.mark.points(1, 'averageCE')
+@pytest.mark.points(0.6, 'averageCE')
 def test_averageCE_with_exact_zeros(student):
     """averageCE is finite when a non-target probability is exactly 0"""
     prediction = np.array([[0.5, 0.5, 0.0], [0.0, 0.25, 0.75]])
@@ -59,7 +59,7 @@ def test_averageCE_with_exact_zeros(student):
                   known_mistakes=averageCE_mistakes(TARGET, prediction))
 
 
-@pytest.mark.points(1, 'gradCE')
+@pytest.mark.points(0.6, 'gradCE')
 def test_gradCE(student):
     """gradCE is (prediction - target) / N"""
     expect_array(student.losses.gradCE(TARGET, PREDICTION), (PREDICTION - TARGET) / 2,
@@ -67,7 +67,7 @@ def test_gradCE(student):
                  known_mistakes=gradCE_mistakes(TARGET, PREDICTION))
 
 
-@pytest.mark.points(1, 'gradCE')
+@pytest.mark.points(0.6, 'gradCE')
 def test_gradCE_is_the_gradient_at_the_logits(student):
     """gradCE agrees with centered differences of averageCE(target, softmax(o)) at the logits o"""
     o = np.array([[0.3, -1.2, 0.8], [1.5, 0.1, -0.4]])

@@ -16,7 +16,7 @@ def _hidden_args(net):
     return net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h']
 
 
-@pytest.mark.points(1, 'compute')
+@pytest.mark.points(0.6, 'compute')
 def test_compute(student):
     """compute is x @ W + b"""
     net = part_a()
@@ -24,7 +24,7 @@ def test_compute(student):
                  'compute(x, W, b)')
 
 
-@pytest.mark.points(2, 'dL_dW_o')
+@pytest.mark.points(1.2, 'dL_dW_o')
 def test_dL_dW_o(student):
     """dL_dW_o on a fixed network"""
     net, prediction = part_a(), expected('part_a_prediction')
@@ -33,7 +33,7 @@ def test_dL_dW_o(student):
                  'dL_dW_o(target, prediction, h)', batch=BATCH, classes=CLASSES)
 
 
-@pytest.mark.points(1, 'dL_db_o')
+@pytest.mark.points(0.6, 'dL_db_o')
 def test_dL_db_o(student):
     """dL_db_o on a fixed network"""
     net, prediction = part_a(), expected('part_a_prediction')
@@ -41,7 +41,7 @@ def test_dL_db_o(student):
                  'dL_db_o(target, prediction)', batch=BATCH, classes=CLASSES)
 
 
-@pytest.mark.points(2, 'dL_dW_h')
+@pytest.mark.points(1.2, 'dL_dW_h')
 def test_dL_dW_h(student):
     """dL_dW_h on a fixed network"""
     args = _hidden_args(part_a())
@@ -50,7 +50,7 @@ def test_dL_dW_h(student):
                  known_mistakes=hidden_layer_mistakes(*args)['W_h'])
 
 
-@pytest.mark.points(1, 'dL_db_h')
+@pytest.mark.points(0.6, 'dL_db_h')
 def test_dL_db_h(student):
     """dL_db_h on a fixed network"""
     args = _hidden_args(part_a())

@@ -23,7 +23,7 @@ from .cases import expected, network
 SHAPES = {'W1': (2, 4), 'b1': (1, 4), 'W2': (4, 3), 'b2': (1, 3)}
 
 
-@pytest.mark.points(1, 'init_params')
+@pytest.mark.points(0.6, 'init_params')
 def test_init_params_shapes_and_seed(student):
     """init_params: shapes, zero biases, and the same seed gives the same params"""
     params = expect_params(student.two_layer.init_params(2, 4, 3, seed=5), SHAPES, 'init_params(2, 4, 3, seed=5)')
@@ -35,14 +35,14 @@ def test_init_params_shapes_and_seed(student):
                      rtol=0, atol=0)
 
 
-@pytest.mark.points(1, 'init_params')
+@pytest.mark.points(0.6, 'init_params')
 def test_init_params_follows_the_recipe(student):
     """init_params: one np.random.default_rng(seed), standard normal (fan_in, fan_out) / sqrt(fan_in)"""
     expect_recipe(student.two_layer.init_params(2, 4, 3, seed=5), expected('init_params_seed_5'), [2, 4, 3], 5,
                   'init_params(2, 4, 3, seed=5)')
 
 
-@pytest.mark.points(1, 'feedforward')
+@pytest.mark.points(0.6, 'feedforward')
 @pytest.mark.parametrize('act', ACTIVATIONS)
 def test_feedforward(student, act):
     """feedforward on fixed params"""
@@ -51,7 +51,7 @@ def test_feedforward(student, act):
                  f"feedforward(X, params, '{act}')", classes=3)
 
 
-@pytest.mark.points(1, 'calculate_loss')
+@pytest.mark.points(0.6, 'calculate_loss')
 def test_calculate_loss(student):
     """calculate_loss without L2"""
     n = network()
@@ -60,7 +60,7 @@ def test_calculate_loss(student):
                   batch=6, classes=3)
 
 
-@pytest.mark.points(1, 'calculate_loss')
+@pytest.mark.points(0.6, 'calculate_loss')
 def test_calculate_loss_with_l2(student):
     """calculate_loss with L2: + lambda/2 * (sum(W1**2) + sum(W2**2))"""
     n, reg = network(), 0.1
@@ -70,7 +70,7 @@ def test_calculate_loss_with_l2(student):
                   known_mistakes=l2_loss_mistakes(expected('calculate_loss_tanh_no_reg'), weights, reg, 6, biases))
 
 
-@pytest.mark.points(1, 'backprop')
+@pytest.mark.points(0.6, 'backprop')
 @pytest.mark.parametrize('act', ACTIVATIONS)
 def test_backprop(student, act):
     """backprop with L2 on fixed params"""
@@ -87,7 +87,7 @@ def test_backprop(student, act):
     expect_every([lambda name=name: check(name) for name in SHAPES])
 
 
-@pytest.mark.points(1, 'predict')
+@pytest.mark.points(0.6, 'predict')
 def test_predict(student):
     """predict returns the most probable class of each sample"""
     n = network()
@@ -97,7 +97,7 @@ def test_predict(student):
         expect_array(got.astype(float), expected(f'predict_{act}'), f"predict(X, params, '{act}')")
 
 
-@pytest.mark.points(1.5, 'momentum_step')
+@pytest.mark.points(0.9, 'momentum_step')
 def test_momentum_step(student):
     """momentum_step: v = momentum * v - epsilon * g, then p = p + v"""
     params = {'W': np.array([[1.0, 2.0]]), 'b': np.array([[0.5]])}
@@ -107,7 +107,7 @@ def test_momentum_step(student):
                          params, grads, velocity, 0.5, 0.9, 'momentum_step(params, grads, velocity, 0.5, 0.9)')
 
 
-@pytest.mark.points(2, 'fit_model')
+@pytest.mark.points(1.2, 'fit_model')
 def test_fit_model_follows_the_update_rule(student):
     """fit_model: the first passes follow the momentum update from your own init_params"""
     n = network()
@@ -120,7 +120,7 @@ def test_fit_model_follows_the_update_rule(student):
                     own_gradients=lambda p: student.two_layer.backprop(n['X'], n['y'], p, 'tanh', 0.01))
 
 
-@pytest.mark.points(1, 'fit_model')
+@pytest.mark.points(0.6, 'fit_model')
 @pytest.mark.training
 def test_fit_model_learns_moons(student):
     """fit_model learns make_moons: held-out accuracy of 3 tanh units"""
@@ -139,7 +139,7 @@ def _defaults_of(student, name):
     return calls[name](), calls[name](**DEFAULTS[name])
 
 
-@pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.25, name)) for name in
+@pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.15, name)) for name in
                                   ('init_params', 'feedforward', 'calculate_loss', 'backprop', 'predict')])
 def test_defaults_are_the_contracts(student, name):
     """leaving out a hyper-parameter means the contract's default"""
@@ -147,7 +147,7 @@ def test_defaults_are_the_contracts(student, name):
     expect_same(without, spelled_out, f'{name} without its hyper-parameters')
 
 
-@pytest.mark.points(0.25, 'fit_model')
+@pytest.mark.points(0.15, 'fit_model')
 @pytest.mark.training
 def test_fit_model_defaults_are_the_contracts(student):
     """leaving out a hyper-parameter of fit_model means the contract's default"""
