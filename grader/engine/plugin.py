@@ -54,6 +54,7 @@ class GradingPlugin:
         self._progress = progress
         self._complete = complete
         self._names = {}
+        self.leaderboard = []         # Gradescope leaderboard entries the tests recorded
 
     def pytest_configure(self, config):
         config.addinivalue_line('markers', 'points(n, *functions): points of a test and the '
@@ -159,6 +160,18 @@ def student(request):
 def grading_seed(request):
     """The seed of this grading run, recorded in the results."""
     return request.config.stash[RUN].seed
+
+
+@pytest.fixture(scope='session')
+def leaderboard(request):
+    """record(name, value, order='desc'): put a number on Gradescope's leaderboard, e.g. a
+    held-out accuracy; order 'desc' ranks higher values first."""
+    entries = request.config.stash[RUN].leaderboard
+
+    def record(name, value, order='desc'):
+        entries[:] = [entry for entry in entries if entry['name'] != name]
+        entries.append({'name': str(name), 'value': float(value), 'order': order})
+    return record
 
 
 @pytest.fixture

@@ -22,13 +22,14 @@ OUTCOME_TEXT = {
 }
 
 
-def build(report, spec, notes, extra):
+def build(report, spec, notes, leaderboard, extra):
     """Gradescope results from a pytest-json-report report.
 
     Inputs:
     - report: the dict pytest-json-report made (plugin.report)
     - spec: the engine.spec.Assignment graded
     - notes: what the student should know about how the submission was read
+    - leaderboard: Gradescope leaderboard entries ({'name', 'value', 'order'}) the tests recorded
     - extra: run-wide facts for extra_data (seed, sha256, grader version, suite)
 
     Returns:
@@ -37,13 +38,16 @@ def build(report, spec, notes, extra):
     tests = [_test(entry) for entry in report.get('tests', [])]
     score = points(sum(test['score'] for test in tests))
     parts = [part.name for part in spec.parts]
-    return {
+    results = {
         'score': score,
         'execution_time': round(report.get('duration', 0.0), 3),
         'output': summary(tests, parts, score, notes),
         'tests': tests,
         'extra_data': dict(extra, max_score=points(sum(test['max_score'] for test in tests)), parts=parts),
     }
+    if leaderboard:
+        results['leaderboard'] = list(leaderboard)
+    return results
 
 
 def points(total):
