@@ -254,18 +254,64 @@ def circles_figure(two_layer):
     return plot_decision_boundary(predict, X_train, y_train, title=title)
 
 
+def cnn_figure(cnn):
+    """The CNN task's first-layer filters after training, and its loss per step."""
+    task, (X_train, X_test, y_train, y_test) = task_split('cnn digits')
+    params, losses = cnn.cnn_fit(X_train, y_train, seed=0, **task.fit)
+    fig = Figure(figsize=(12, 4), layout='constrained')
+    left, right = fig.subplots(1, 2, width_ratios=[1.3, 1])
+    accuracy = _accuracy(lambda Z: cnn.cnn_predict(Z, params), X_test, y_test)
+    plot_filters(params['W1'], ax=left, title=f'learned 3 x 3 filters (test accuracy {accuracy:.3f})')
+    plot_losses({'batch loss': losses}, ax=right, title='Training loss per step')
+    right.set_xlabel('step')
+    fig.suptitle('Convolutional network on the 8 x 8 digit images')
+    return fig
+
+
+def mlp_figure(mlp):
+    """The MLP task's accuracy and loss per epoch, plain, with batch norm, and with batch norm and dropout."""
+    task, (X_train, X_test, y_train, y_test) = task_split('mlp digits')
+    plain = dict(task.fit, batchnorm=False, keep_prob=1.0)
+    settings = {'plain': plain, 'batch norm': dict(plain, batchnorm=True),
+                'batch norm + dropout': task.fit}
+    runs = {label: mlp.mlp_fit(X_train, y_train, task.shape, seed=0, X_val=X_test, y_val=y_test, **fit)[1]
+            for label, fit in settings.items()}
+    return plot_history(runs, title=f'MLP {task.shape} on the digits: training (solid) and held-out '
+                                    '(dashed) accuracy, and loss')
+
+
+TUNING_GRID = {'epsilon': (0.01, 0.05, 0.2), 'hidden_sizes': ([16], [64], [128])}
+
+
+def tuning_figure(mlp):
+    """Validation accuracy on the tuning task over a grid of learning rates and widths, 60 epochs each."""
+    from assignment.data import load_tuning_task
+    X_train, y_train, X_val, y_val = load_tuning_task(seed=0)
+    (name_a, values_a), (name_b, values_b) = TUNING_GRID.items()
+    accuracy = np.zeros((len(values_a), len(values_b)))
+    for i, a in enumerate(values_a):
+        for j, b in enumerate(values_b):
+            chosen = {name_a: a, name_b: b, 'num_epochs': 60, 'batch_size': 128, 'batchnorm': False}
+            hidden = chosen.pop('hidden_sizes')
+            params, _ = mlp.mlp_fit(X_train, y_train, [3, *hidden, 4], seed=0, **chosen)
+            accuracy[i, j] = _accuracy(lambda Z: mlp.mlp_predict(Z, params), X_val, y_val)
+    return plot_tuning_grid(values_a, [str(value) for value in values_b], accuracy, name_a=name_a,
+                            name_b=name_b, title='Tuning task: validation accuracy, 60 epochs of batches of 128')
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Train on moons and circles and draw the handout's figures.")
+    parser = argparse.ArgumentParser(description="Train the networks of every part and draw the handout's figures.")
     parser.add_argument('--impl', default='assignment', help='package to train: assignment or solution')
     parser.add_argument('--out', default='figures', type=Path, help='directory for the PNG files')
     args = parser.parse_args(argv)
-    two_layer = importlib.import_module(f'{args.impl}.two_layer')
-    deep = importlib.import_module(f'{args.impl}.deep')
+    module = lambda name: importlib.import_module(f'{args.impl}.{name}')
     args.out.mkdir(parents=True, exist_ok=True)
     try:
-        boundaries, losses = moons_figures(two_layer)
+        boundaries, losses = moons_figures(module('two_layer'))
         figures = {'moons_activations.png': boundaries, 'moons_losses.png': losses,
-                   'moons_deep.png': deep_figure(deep), 'circles.png': circles_figure(two_layer)}
+                   'moons_deep.png': deep_figure(module('deep')), 'circles.png': circles_figure(module('two_layer')),
+                   'cnn.png': cnn_figure(module('cnn')), 'mlp.png': mlp_figure(module('mlp')),
+                   'tuning.png': tuning_figure(module('mlp'))}
     except NotImplementedError as error:
         print(f'Cannot draw the figures yet, {args.impl} is incomplete: {error}', file=sys.stderr)
         return 1

@@ -1,8 +1,9 @@
 """The handout's parts that come from the spec, and its sections by name.
 
-Two regions of assignment/README.md are generated between markers, so that the handout
-never disagrees with grader/spec.py: the table of parts (points, files, functions) and
-the table of the training tasks' hyper-parameters. The heading of each part carries its
+Three regions of assignment/README.md are generated between markers, so that the handout
+never disagrees with grader/spec.py: the table of parts (points, files, functions), the
+table of the training tasks (hyper-parameters, the reference's accuracy, the threshold)
+and Part 8's budget. The heading of each part carries its
 title and points from the spec too. Everything else is written by hand.
 
 Sections are found by their headings, never by position: `## Part N — ...` holds the
@@ -34,21 +35,42 @@ def parts_table(spec):
     return '\n'.join(rows) + '\n'
 
 
-def tasks_table(tasks):
-    """The Markdown table of the training tasks the grader checks, with every hyper-parameter."""
-    rows = ['| task | model | hyper-parameters |', '|---|---|---|']
+MODELS = {'two_layer': '`fit_model`, {shape} hidden units', 'deep': '`deep_fit`, `layer_sizes = {shape}`',
+          'cnn': '`cnn_fit`', 'mlp': '`mlp_fit`, `layer_sizes = {shape}`',
+          'tuned': "the reference's `mlp_fit` with your `tuned_hyperparameters()`"}
+
+
+def tasks_table(tasks, thresholds):
+    """The Markdown table of the training tasks the grader checks: every hyper-parameter, what
+    the reference reaches over the calibrated seeds and the least the grader accepts."""
+    rows = ['| task | model | hyper-parameters | reference, mean (min) | threshold |', '|---|---|---|---|---|']
     for task in tasks.values():
-        model = (f'`deep_fit`, `layer_sizes = {task.shape}`' if task.model == 'deep'
-                 else f'`fit_model`, {task.shape} hidden units')
-        fit = ', '.join(f'`{key}={value!r}`' for key, value in task.fit.items())
-        rows.append(f'| {task.name} | {model} | {fit} |')
+        fit = ', '.join(f'`{key}={value!r}`' for key, value in task.fit.items()) or 'yours'
+        calibration = thresholds[task.name]
+        rows.append(f'| {task.name} | {MODELS[task.model].format(shape=task.shape)} | {fit} | '
+                    f'{calibration["mean"]:.3f} ({calibration["min"]:.3f}) | {calibration["threshold"]} |')
     return '\n'.join(rows) + '\n'
 
 
-def with_spec(text, spec, tasks):
-    """The handout with its generated regions and part headings brought up to date."""
+def budget_table(tuning):
+    """The Markdown table of Part 8's limits."""
+    budget = tuning['budget']
+    return '\n'.join([
+        '| limit | formula | at most |', '|---|---|---|',
+        f'| arithmetic | `num_epochs * 1000 * n_w` | {budget["weight_passes"]:,} |',
+        f'| gradient steps | `num_epochs * ceil(1000 / batch_size)` | {budget["steps"]:,} |',
+        f'| hidden layers | `len(hidden_sizes)` | {budget["hidden_layers"]} |',
+        f'| width | every entry of `hidden_sizes` | {budget["hidden_size"]} |']) + '\n'
+
+
+def with_spec(text, spec, homework):
+    """The handout with its generated regions and part headings brought up to date.
+
+    homework: the homework's spec module (TASKS, THRESHOLDS, TUNING)
+    """
     text = region(text, 'parts', parts_table(spec))
-    text = region(text, 'tasks', tasks_table(tasks))
+    text = region(text, 'tasks', tasks_table(homework.TASKS, homework.THRESHOLDS))
+    text = region(text, 'budget', budget_table(homework.TUNING))
     parts = {part.number: part for part in spec.parts}
 
     def heading(match):

@@ -115,13 +115,13 @@ def secret_lines(solution_dir):
 def generate(spec):
     """{path relative to spec.root: text} of everything generated from the reference and the spec:
     the skeleton's modules, the handout, and the notebook of both."""
+    from grader import spec as homework
     from tools import handout, notebook   # they import this homework's spec; the tiny one needs neither
-    from grader.spec import TASKS
 
     solution, skeleton = spec.root / spec.solution, Path(spec.skeleton)
     files = {skeleton / module.file: stub_source((solution / module.file).read_text(), module.file)
              for module in spec.modules}
-    text = handout.with_spec((spec.root / spec.handout).read_text(), spec, TASKS)
+    text = handout.with_spec((spec.root / spec.handout).read_text(), spec, homework)
     files[Path(spec.handout)] = text
     modules = {module.name: files[skeleton / module.file] for module in spec.modules}
     files[skeleton / 'assignment.ipynb'] = notebook.render(notebook.build(modules, text, spec))
