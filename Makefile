@@ -58,9 +58,18 @@ OUT ?= similarity
 similarity: $(STAMP)
 	$(PY) -m grader similarity $(SUBMISSIONS) --out $(OUT)
 
-# Latency, isolation overhead, batch throughput, training against scikit-learn; see README.
-bench: $(STAMP)
-	$(PY) -m bench.run
+# Latency, isolation overhead, batch throughput, training against scikit-learn and the CNN
+# against PyTorch (bench/run.py), then what hostile submissions cost (bench/hostile.py); see README.
+# PyTorch is a benchmark-only reference, in an environment of its own: never in .venv.
+TORCH_VENV := bench/.torch-venv
+
+$(TORCH_VENV)/bin/python:
+	$(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install --quiet --disable-pip-version-check torch==2.13.0 numpy==2.4.6
+
+bench: $(STAMP) $(TORCH_VENV)/bin/python
+	$(PY) -m bench.run --torch $(TORCH_VENV)/bin/python
+	$(PY) -m bench.hostile
 
 # dist/student/, dist/student.zip (for students) and dist/autograder.zip (for Gradescope).
 release: $(STAMP)

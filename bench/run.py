@@ -1,10 +1,12 @@
 """Benchmarks: grading latency, isolation overhead, batch throughput, the reference
-against scikit-learn and against the machine, and the Gradescope budget.
+against scikit-learn and against the machine, the CNN against PyTorch, and the
+Gradescope budget.
 
 Every figure is the median of --repeats runs; ratios compare runs of this one process.
-Prints a Markdown table and writes bench/results.json.
+Prints a Markdown table and writes bench/results.json. --smoke runs everything once,
+small, on the public suite: it proves the benchmark works, not how fast anything is.
 
-Usage: python -m bench.run [--repeats 5] [--batch 40] [--smoke]
+Usage: python -m bench.run [--repeats 5] [--batch 40] [--torch PYTHON] [--smoke]
 """
 
 import argparse
@@ -25,6 +27,7 @@ from grader.engine.sandbox.processes import descendants
 
 ROOT = Path(__file__).resolve().parent.parent
 GIB = 2 ** 30
+TRAINERS = ('fit_model', 'deep_fit', 'cnn_fit', 'mlp_fit', 'tuned_hyperparameters')
 # One BLAS thread, as in the grader's worker, for the trusted side and both trainers.
 ENV = {'PATH': '/usr/bin:/bin', 'PYTHONPATH': str(ROOT), 'MALLOC_TOP_PAD_': '67108864',
        'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
@@ -82,11 +85,11 @@ def measure(command):
     return wall, sum(sampler.cpu.values()), sampler.peak
 
 
-def grading_latency(repeats, workdir):
+def grading_latency(repeats, workdir, suites=('public', 'all')):
     """The CLI on the reference and the skeleton, public and all suites, through the bwrap worker."""
     rows = {}
     for name, folder in (('reference', 'solution'), ('skeleton', 'assignment')):
-        for suite in ('public', 'all'):
+        for suite in suites:
             runs, out = [], Path(workdir) / f'{name}-{suite}.json'
             for _ in range(repeats):
                 runs.append(measure([sys.executable, '-m', 'grader', 'grade', folder, '--suite', suite,
@@ -106,31 +109,31 @@ def _where(results, wall):
     """Seconds by part, the training tests among them, and start-up (the rest of the wall time)."""
     parts, training = {}, 0.0
     for test in results['tests']:
-        part = test['extra_data']['part'].split('.')[0]
+        part = str(results['extra_data']['parts'].index(test['extra_data']['part']) + 1)
         parts[part] = parts.get(part, 0.0) + test['extra_data']['duration']
-        if {'fit_model', 'deep_fit'} & set(test['tags']):
+        if set(TRAINERS) & set(test['tags']):
             training += test['extra_data']['duration']
     return {'start_up_s': round(wall - results['execution_time'], 2),
             'parts_s': {k: round(v, 2) for k, v in sorted(parts.items())}, 'training_s': round(training, 2)}
 
 
-def isolation_overhead(repeats):
-    """grade() of the reference, all suites: in this process, in a worker, in a bwrap worker."""
+def isolation_overhead(repeats, suite='all'):
+    """grade() of the reference: in this process, in a worker, in a bwrap worker."""
     code = ("import sys, time; from grader.engine.grading import grade; from grader.spec import SPEC; "
-            "t = time.perf_counter(); r = grade('solution', SPEC, 'all', sandbox=sys.argv[1]); assert r['score'] == 100; "
-            "print(time.perf_counter() - t)")
+            "t = time.perf_counter(); r = grade('solution', SPEC, sys.argv[2], sandbox=sys.argv[1]); "
+            "assert r['score'] == r['extra_data']['max_score']; print(time.perf_counter() - t)")
     runs = {mode: [] for mode in ('inprocess', 'none', 'bwrap')}
     # In turns, so that a drift of the machine's speed affects every mode alike.
     for _ in range(repeats):
         for mode, seconds in runs.items():
-            seconds.append(float(subprocess.run([sys.executable, '-c', code, mode], cwd=ROOT, env=ENV, check=True,
-                                                capture_output=True, text=True).stdout))
+            seconds.append(float(subprocess.run([sys.executable, '-c', code, mode, suite], cwd=ROOT, env=ENV,
+                                                check=True, capture_output=True, text=True).stdout))
     times = {mode: round(statistics.median(seconds), 2) for mode, seconds in runs.items()}
     return {'seconds': times, 'worker_ratio': round(times['none'] / times['inprocess'], 3),
             'bwrap_ratio': round(times['bwrap'] / times['inprocess'], 3)}
 
 
-def batch_throughput(count, workdir):
+def batch_throughput(count, workdir, suite='all'):
     """A generated batch (reference copies, skeletons, one-line bugs) with --jobs 1 and 2."""
     sys.path.insert(0, str(ROOT))
     from tests.submissions import build
@@ -149,7 +152,7 @@ def batch_throughput(count, workdir):
     for jobs in (1, 2):
         out = Path(workdir) / f'batch-out-{jobs}'
         wall, _, _ = measure([sys.executable, '-m', 'grader', 'batch', str(folder), '--out', str(out),
-                              '--jobs', str(jobs)])
+                              '--jobs', str(jobs), '--suite', suite])
         rates[jobs] = {'wall_s': round(wall, 1), 'per_minute': round(count / wall * 60, 1)}
     return {'submissions': count, 'jobs_1': rates[1], 'jobs_2': rates[2],
             'speedup': round(rates[1]['wall_s'] / rates[2]['wall_s'], 2)}
@@ -164,9 +167,18 @@ def training_comparison(repeats, passes_scale=1.0):
     return json.loads(out)
 
 
+def cnn_speed(repeats, torch_python):
+    """The CNN's fit and step against PyTorch's, and the student convolutions (bench/cnn.py)."""
+    command = [sys.executable, '-m', 'bench.cnn', '--repeats', str(repeats)]
+    if torch_python:
+        command += ['--torch', torch_python]
+    return json.loads(subprocess.run(command, cwd=ROOT, env=ENV, check=True, capture_output=True,
+                                     text=True).stdout)
+
+
 def gradescope_budget(latency):
     """Full grading of the reference against Gradescope's default 0.5 vCPU and 768 MB."""
-    full = latency['reference, all']
+    full = latency.get('reference, all', latency['reference, public'])
     return {'cpu_s': full['cpu_s'], 'wall_at_half_vcpu_s': round(full['cpu_s'] / 0.5, 1),
             'limit_s': 600, 'peak_mb': full['peak_mb'], 'memory_limit_mb': 768}
 
@@ -190,6 +202,12 @@ def table(results):
                      f"{row['gflops']} GFLOP/s = {row['of_peak']:.0%} of a 1-thread float64 matmul's "
                      f"{row['peak_gflops']} GFLOP/s (its matrix products alone: "
                      f"{row['products_only_of_peak']:.0%}) |")
+    cnn = results['cnn']
+    torch = (f"; one step {cnn['step_us']} us vs PyTorch {cnn['torch_version']} {cnn['torch_step_us']} us "
+             f"(ratio {cnn['ratio_to_torch']})" if cnn['torch_step_us'] else f"; one step {cnn['step_us']} us")
+    lines.append(f"| CNN on digit images | cnn_fit {cnn['fit_cpu_s']} CPU s, held-out accuracy {cnn['accuracy']}{torch}; "
+                 f"convolution as a loop over output positions {cnn['position_loop_fit_cpu_s']} CPU s, over samples, "
+                 f"filters and positions about {cnn['full_loop_fit_cpu_s_estimate']} CPU s |")
     gs = results['gradescope']
     lines.append(f"| Gradescope budget | {gs['cpu_s']} CPU s, about {gs['wall_at_half_vcpu_s']} s at 0.5 vCPU "
                  f"(limit {gs['limit_s']} s); {gs['peak_mb']} MB peak (limit {gs['memory_limit_mb']} MB) |")
@@ -200,19 +218,22 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--batch', type=int, default=40)
-    parser.add_argument('--smoke', action='store_true', help='one run of everything, tiny batch and training')
+    parser.add_argument('--torch', help='a Python that can import torch, for the CNN comparison')
+    parser.add_argument('--smoke', action='store_true', help='one run of everything, small, on the public suite')
     parser.add_argument('--out', type=Path, default=ROOT / 'bench' / 'results.json')
     args = parser.parse_args(argv)
     repeats, count, scale = (1, 2, 0.02) if args.smoke else (args.repeats, args.batch, 1.0)
+    suite, suites = ('public', ('public',)) if args.smoke else ('all', ('public', 'all'))
     with tempfile.TemporaryDirectory() as workdir:
-        latency = grading_latency(repeats, workdir)
+        latency = grading_latency(repeats, workdir, suites)
         results = {
             'machine': {'cpus': os.cpu_count(), 'python': platform.python_version(), 'numpy': np.__version__,
                         'processor': platform.processor() or platform.machine(), 'smoke': args.smoke},
             'grading': latency,
-            'isolation': isolation_overhead(repeats),
-            'batch': batch_throughput(count, workdir),
+            'isolation': isolation_overhead(repeats, suite),
+            'batch': batch_throughput(count, workdir, suite),
             'training': training_comparison(repeats, scale),
+            'cnn': cnn_speed(1 if args.smoke else 3, None if args.smoke else args.torch),
             'gradescope': gradescope_budget(latency),
         }
     args.out.parent.mkdir(parents=True, exist_ok=True)
