@@ -194,23 +194,26 @@ def conv_backward_mistakes(dout, x, W, stride, pad):
     mistakes = {'dx': [(flipped[0], FLIPPED)], 'dW': [(flipped[1][:, :, ::-1, ::-1], FLIPPED)], 'db': []}
     if pad:
         mistakes['dx'].append((loop_conv_backward(dout, x, W, stride, pad, crop=False)[0],
-                               f'dx still holds the padding: it has the shape of the padded input; cut the {pad} '
-                               'rows and columns of zeros off each side, as x_pad[:, :, pad:pad + H, pad:pad + W] '
-                               'would'))
+                               f'the gradient dx still holds the padding: it has the shape of the padded input; cut the '
+                               f'{pad} rows and columns of zeros off each side, as x_pad[:, :, pad:pad + H, '
+                               'pad:pad + W] would'))
     else:
         mistakes['dx'].append((dx[:, :, 0:0, 0:0],
-                               'dx is empty: with pad = 0, dx_pad[:, :, pad:-pad] is dx_pad[:, :, 0:0], an empty '
-                               'slice; cut the padding off with pad:pad + H and pad:pad + W, which also work for 0'))
+                               'the gradient dx is empty: with pad = 0, dx_pad[:, :, pad:-pad] is dx_pad[:, :, 0:0], '
+                               'an empty slice; cut the padding off with pad:pad + H and pad:pad + W, which also '
+                               'work for 0'))
     if stride != 1:
         ignored = loop_conv_backward(dout, x, W, stride, pad, step=1)
         mistakes['dx'].append((ignored[0], STRIDE + ', and its gradient goes back there'))
         mistakes['dW'].append((ignored[1], STRIDE + ', and dW sums the products of dout with those windows'))
     for shape in ((1, len(db)), (len(db), 1), (1, len(db), 1, 1)):
-        mistakes['db'].append((db.reshape(shape), f'db has shape {shape}; it has the shape of b, (F,): one number '
-                                                  'per filter, the only bias of the contract that is not a row vector'))
+        mistakes['db'].append((db.reshape(shape), f'the bias gradient db has shape {shape}; it has the shape of b, '
+                                                  '(F,): one number per filter, the only bias of the contract that '
+                                                  'is not a row vector'))
     for axes in ((0,), (0, 2), (0, 3), (2, 3), (1, 2, 3), (0, 1), (0, 1, 2, 3)):
-        mistakes['db'].append((dout.sum(axis=axes), f'db sums dout over the axes {axes}; {DB_AXES}'))
-    mistakes['db'].append((db / len(dout), f'db is averaged over the samples; {DB_AXES} (any 1/N is in dout already)'))
+        mistakes['db'].append((dout.sum(axis=axes), f'the bias gradient db sums dout over the axes {axes}; {DB_AXES}'))
+    mistakes['db'].append((db / len(dout), f'the bias gradient db is averaged over the samples; {DB_AXES} (any 1/N is in dout '
+                                                 'already)'))
     return mistakes
 
 

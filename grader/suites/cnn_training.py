@@ -108,22 +108,27 @@ def _same_run(params, losses, run):
             and all(np.allclose(params[k], expected_params[k], rtol=1e-6, atol=1e-9) for k in expected_params))
 
 
-def _own_run(params0, own_step, X, y, fit):
-    """The replay with the student's own cnn_loss_and_grads, or None when it cannot be replayed."""
+def _checked(own_step):
+    """The student's cnn_loss_and_grads as a step of a replay: Mismatch unless it returns a
+    (loss, grads) pair with the keys of params; gradients in the shapes of the params."""
     def step(Xb, yb, params):
         got = own_step(Xb, yb, params)
         if not isinstance(got, (tuple, list)) or len(got) != 2 or not isinstance(got[1], dict) \
                 or set(got[1]) != set(params):
             raise Mismatch('cnn_loss_and_grads returned no (loss, grads) pair with the keys of params')
-        grads = {k: np.asarray(v, dtype=np.float64).reshape(np.shape(params[k])) for k, v in got[1].items()}
-        return got[0], grads
+        return got[0], {k: np.asarray(v, dtype=np.float64).reshape(np.shape(params[k])) for k, v in got[1].items()}
+    return step
 
-    if own_step is None:
-        return None
-    try:
-        return replay(params0, step, X, y, fit)
-    except (StudentFailure, Mismatch, TypeError, ValueError, KeyError):
-        return None   # judge by the trusted step alone
+
+REPLAY_FAILURES = (StudentFailure, Mismatch, TypeError, ValueError, KeyError)
+
+
+def _wrong_runs(params0, step, X, y, fit):
+    """[((params, losses), explanation)] of the known wrong ways to run the fit, replayed."""
+    wrong = [(replay(params0, step, X, y, fit, schedule), why) for schedule, why in SCHEDULES.items()]
+    if fit['momentum']:
+        wrong.append((replay(params0, step, X, y, fit, momentum=0.0), MOMENTUM_IGNORED))
+    return wrong
 
 
 def expect_cnn_fit(got, params0, step, X, y, fit, what, own_step=None):
@@ -132,7 +137,8 @@ def expect_cnn_fit(got, params0, step, X, y, fit, what, own_step=None):
     The fit is right when it follows the contract with the trusted loss and gradients, or
     with those of the student's own cnn_loss_and_grads (`own_step`): a wrong
     cnn_loss_and_grads loses points in its own tests, not again in the fit's. Known wrong
-    batch orders and momentum ignored are replayed too, so that the feedback can name them.
+    batch orders and momentum ignored are replayed too, with both steps, so that the
+    feedback can name them even when the student's loss is wrong as well.
 
     Inputs:
     - got: what cnn_fit returned
@@ -154,12 +160,15 @@ def expect_cnn_fit(got, params0, step, X, y, fit, what, own_step=None):
     expected = replay(params0, step, X, y, fit)
     if _same_run(params, losses, expected):
         return
-    own = _own_run(params0, own_step, X, y, fit)
-    if own is not None and _same_run(params, losses, own):
-        return
-    wrong = [(replay(params0, step, X, y, fit, schedule), why) for schedule, why in SCHEDULES.items()]
-    if fit['momentum']:
-        wrong.append((replay(params0, step, X, y, fit, momentum=0.0), MOMENTUM_IGNORED))
+    wrong = []
+    if own_step is not None:
+        try:       # the student's own loss and gradients, when they can be replayed
+            if _same_run(params, losses, replay(params0, _checked(own_step), X, y, fit)):
+                return
+            wrong = _wrong_runs(params0, _checked(own_step), X, y, fit)
+        except REPLAY_FAILURES:
+            pass   # judge by the trusted step alone
+    wrong += _wrong_runs(params0, step, X, y, fit)
     expect_array(losses, expected[1], f'the losses of {what} ({RULE})', rtol=1e-6,
                  known_mistakes=unambiguous([(run[1], why) for run, why in wrong], expected[1]))
     params = contract_params(params, {k: np.shape(v) for k, v in expected[0].items()}, f'the params {what} returned')

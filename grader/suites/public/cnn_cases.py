@@ -42,20 +42,21 @@ def pooling():
     return {'x': x, 'dout': douts}
 
 
-# init_cnn's arguments in the public tests: C = 2 input channels, so that the fan-in of W1
-# (C * k * k) differs from k * k.
-INIT = {'input_shape': (2, 6, 4), 'num_filters': 3, 'filter_size': 5, 'hidden_dim': 7, 'num_classes': 4, 'seed': 5}
+# init_cnn's arguments in the public tests: C = 3 input channels and F = 4 filters, so that no
+# two of the scales students use coincide (1/k, 1/sqrt(F*k*k), sqrt(2/fan_in), ...).
+INIT = {'input_shape': (3, 6, 4), 'num_filters': 4, 'filter_size': 5, 'hidden_dim': 7, 'num_classes': 4, 'seed': 5}
 REG = 0.1
 
 
 def network():
     """A network of the contract with F = 3 filters of 3 x 3, hidden_dim 5 and 4 classes, on
-    4 images (2, 4, 6): {'X', 'y', 'params', 'images'}, where 'images' are 12 more to label."""
-    rng = np.random.default_rng(611)
+    5 images (2, 4, 6): {'X', 'y', 'params', 'images'}, where 'images' are 12 more to label.
+    N = 5 differs from C = 4, so that a missing 1/N and an extra factor C are told apart."""
+    rng = np.random.default_rng(626)
     params = {'W1': rng.standard_normal((3, 2, 3, 3)) * 0.5, 'b1': rng.standard_normal(3) * 0.1,
               'W2': rng.standard_normal((18, 5)) * 0.4, 'b2': rng.standard_normal((1, 5)) * 0.1,
               'W3': rng.standard_normal((5, 4)), 'b3': rng.standard_normal((1, 4)) * 0.1}
-    return {'X': rng.standard_normal((4, 2, 4, 6)), 'y': np.array([0, 3, 1, 2]), 'params': params,
+    return {'X': rng.standard_normal((5, 2, 4, 6)), 'y': np.array([0, 3, 1, 2, 1]), 'params': params,
             'images': rng.standard_normal((12, 2, 4, 6))}
 
 

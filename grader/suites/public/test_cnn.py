@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 
 from grader.engine.checks import expect_array, expect_every, expect_keys, expect_labels, expect_same, expect_scalar
-from grader.engine.gradcheck import numerical_gradient
 from grader.spec import DEFAULTS
 from grader.suites.cnn_mistakes import (FLATTEN, conv_backward_mistakes, conv_forward_mistakes, expect_cnn_recipe,
-                                        expect_cnn_shapes, expect_known, loop_conv_forward, loop_maxpool, maxpool_backward_mistakes,
+                                        expect_cnn_shapes, expect_known, maxpool_backward_mistakes,
                                         maxpool_forward_mistakes, result_tuple)
 from grader.suites.cnn_training import expect_cnn_fit
 from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
 from grader.suites.training import cnn_shapes, contract_params
 
 from . import cnn_cases as cases
+from .cnn_network import own_step
 from .cases import expected as expected_in
 
 
@@ -144,44 +144,6 @@ def test_cnn_predict(student):
     n = cases.network()
     got = expect_labels(student.cnn.cnn_predict(n['images'], n['params']), 12, 4, 'cnn_predict(X, params)')
     expect_array(got.astype(float), expected('cnn_predict'), 'cnn_predict(X, params)')
-
-
-def own_features(X, params):
-    """The flattened pooled maps of the network, (N, F*H/2*W/2), by the grader's own loops."""
-    size = np.shape(params['W1'])[2]
-    conv = loop_conv_forward(X, params['W1'], params['b1'], 1, (size - 1) // 2)
-    return loop_maxpool(np.maximum(conv, 0.0), 2, 2).reshape(len(X), -1)
-
-
-def own_loss(features, y, params, reg):
-    """The contract's loss of the network whose flattened pooled maps are `features`."""
-    hidden = np.maximum(features @ params['W2'] + params['b2'], 0.0)
-    scores = hidden @ params['W3'] + params['b3']
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    penalty = sum(float(np.sum(np.square(params[name]))) for name in ('W1', 'W2', 'W3'))
-    return float(-np.mean(log_probs[np.arange(len(y)), y]) + reg / 2 * penalty)
-
-
-def own_step(reg):
-    """A function (X, y, params) -> (loss, centered-difference gradients), for replaying cnn_fit.
-
-    The gradients of W2, b2, W3 and b3 leave the convolution's features unchanged: their
-    differences reuse them."""
-    def step(X, y, params):
-        params = {name: np.array(value, dtype=np.float64) for name, value in params.items()}
-        features = own_features(X, params)
-
-        def loss():
-            return own_loss(features, y, params, reg)
-
-        def loss_through_the_convolution():
-            return own_loss(own_features(X, params), y, params, reg)
-
-        grads = {name: numerical_gradient(loss_through_the_convolution if name in ('W1', 'b1') else loss,
-                                          params[name]) for name in params}
-        return loss(), grads
-    return step
 
 
 @pytest.mark.points(0.8, 'cnn_fit')
