@@ -53,6 +53,8 @@ FORWARD = "out = cols @ W.reshape(F, -1).T + b "
 POOL_SIZE = ("    out_h, out_w = output_size(H, size, stride), output_size(W, size, stride)\n"
              "    windows = im2col(x.reshape(N * C, 1, H, W), size, stride)   #")
 PERMUTATION = '        order = rng.permutation(len(X))\n'
+EPOCHS = '    for _ in range(num_epochs):\n'
+INIT_GENERATOR = 'rng = np.random.default_rng(seed)\n    return {'
 INIT = ('    params = init_cnn(X.shape[1:], num_filters, filter_size, hidden_dim, int(np.max(y)) + 1, seed)\n'
         '    velocity = {name: np.zeros_like(p) for name, p in params.items()}\n'
         '    rng = np.random.default_rng(seed)   # shuffles only; init_cnn had its own generator\n')
@@ -91,69 +93,82 @@ def maxpool_backward(dout, x, size=2, stride=2):
             dx[:, :, rows, cols] = grad.reshape(N, C, size, size)
     return dx
 '''
-CHANNELS_LAST = (pristine('cnn_forward', '_channels_last_forward')
-                 .replace('flat = pooled.reshape(len(X), -1)', 'flat = pooled.transpose(0, 2, 3, 1).reshape(len(X), -1)'))
+CHANNELS_LAST = pristine('cnn_forward', '_channels_last_forward').replace(
+    'flat = pooled.reshape(len(X), -1)', 'flat = pooled.transpose(0, 2, 3, 1).reshape(len(X), -1)')
+NO_PAD = 'output_size(H, k, stride, pad), output_size(Wd, k, stride, pad)\n    cols = im2col(x, k, stride, pad)'
+LAST_TIE = 'winner = windows.shape[1] - 1 - windows[:, ::-1].argmax(axis=1)'
+EVERY_TIE = 'dwindows = (windows == windows.max(axis=1, keepdims=True)) * dout.reshape(-1, 1)'
+UNFLATTEN = "dpooled = (dz2 @ W2.T).reshape(cache['pooled'].shape)"
+UNFLATTEN_CHANNELS_LAST = ("dpooled = (dz2 @ W2.T).reshape(cache['pooled'].transpose(0, 2, 3, 1).shape)"
+                           '.transpose(0, 3, 1, 2)')
+PREDICT = 'return np.argmax(cnn_forward(X, params)[0], axis=1)'
+LOSS_FORWARD = 'scores, cache = cnn_forward(X, params)'
+EACH_LAYER = [(f'rng.standard_normal(({shape}))', f'np.random.default_rng(seed).standard_normal(({shape}))')
+              for shape in ('flat_dim, hidden_dim', 'hidden_dim, num_classes')]
 
-# A bug: (name, function, edits of cnn.py, source appended to it, words its feedback must hold together).
+# A bug: name -> (function, [(old, new)] edits of cnn.py, source appended to it, words its feedback
+# must hold together).
 BUGS = {
-    'flipped kernel': ('conv_forward', [(FORWARD, 'out = cols @ W[:, :, ::-1, ::-1].reshape(F, -1).T + b ')], '',
-                       'the kernel is flipped'),
-    'bias not added': ('conv_forward', [(FORWARD, 'out = cols @ W.reshape(F, -1).T ')], '', 'the bias b is not added'),
+    'flipped kernel': (
+        'conv_forward', [(FORWARD, 'out = cols @ W[:, :, ::-1, ::-1].reshape(F, -1).T + b ')], '',
+        'the kernel is flipped'),
+    'bias not added': (
+        'conv_forward', [(FORWARD, 'out = cols @ W.reshape(F, -1).T ')], '', 'the bias b is not added'),
     'no padding in the forward pass (wrong output size)': (
-        'conv_forward', [("output_size(H, k, stride, pad), output_size(Wd, k, stride, pad)\n    cols = im2col(x, k, stride, pad)",
-                          "output_size(H, k, stride, 0), output_size(Wd, k, stride, 0)\n    cols = im2col(x, k, stride, 0)")],
-        '', ('returned shape', 'the input is not padded')),
-    'dx keeps the padding': ('conv_backward', [(PAD_OUT, PADDED)], '', ('returned shape', 'dx still holds the padding')),
-    'dx cut with [pad:-pad]': ('conv_backward', [(PAD_OUT, PADDED + '[:, :, pad:-pad, pad:-pad]')], '',
-                               ('returned shape', 'dx is empty', 'pad:pad + H')),
-    'db of shape (1, F)': ('conv_backward', [('db = dout_rows.sum(axis=0)', 'db = dout_rows.sum(axis=0, keepdims=True)')],
-                           '', 'one number per filter'),
-    'db summed over the wrong axes': ('conv_backward', [('db = dout_rows.sum(axis=0)', 'db = dout.sum(axis=(0, 2))')],
-                                      '', 'db sums dout over the axes (0, 2)'),
-    'stride ignored in the backward pass': ('conv_backward', [], STRIDE_IGNORED,
-                                            ('the stride is ignored', 'its gradient goes back there')),
+        'conv_forward', [(NO_PAD, NO_PAD.replace('pad)', '0)'))], '', ('returned shape', 'the input is not padded')),
+    'dx keeps the padding': (
+        'conv_backward', [(PAD_OUT, PADDED)], '', ('returned shape', 'dx still holds the padding')),
+    'dx cut with [pad:-pad]': (
+        'conv_backward', [(PAD_OUT, PADDED + '[:, :, pad:-pad, pad:-pad]')], '',
+        ('returned shape', 'dx is empty', 'pad:pad + H')),
+    'db of shape (1, F)': (
+        'conv_backward', [('db = dout_rows.sum(axis=0)', 'db = dout_rows.sum(axis=0, keepdims=True)')], '',
+        'one number per filter'),
+    'db summed over the wrong axes': (
+        'conv_backward', [('db = dout_rows.sum(axis=0)', 'db = dout.sum(axis=(0, 2))')], '',
+        'db sums dout over the axes (0, 2)'),
+    'stride ignored in the backward pass': (
+        'conv_backward', [], STRIDE_IGNORED, ('the stride is ignored', 'its gradient goes back there')),
     'pooling windows every size pixels': (
         'maxpool_forward', [(POOL_SIZE, POOL_SIZE.replace('size, stride)', 'size, size)'))], '',
         'the windows start every size = 3 pixels'),
-    'max-pool gradient to the whole window': ('maxpool_backward', [(ROUTE, 'dwindows[:] = dout.reshape(-1, 1)')], '',
-                                              'every entry of a window gets'),
-    'max-pool gradient averaged': ('maxpool_backward', [(ROUTE, 'dwindows[:] = dout.reshape(-1, 1) / (size * size)')],
-                                   '', 'averaged over the window'),
+    'max-pool gradient to the whole window': (
+        'maxpool_backward', [(ROUTE, 'dwindows[:] = dout.reshape(-1, 1)')], '', 'every entry of a window gets'),
+    'max-pool gradient averaged': (
+        'maxpool_backward', [(ROUTE, 'dwindows[:] = dout.reshape(-1, 1) / (size * size)')], '',
+        'averaged over the window'),
     'max-pool gradient to the last tied maximum': (
-        'maxpool_backward', [('winner = windows.argmax(axis=1)', 'winner = windows.shape[1] - 1 - windows[:, ::-1].argmax(axis=1)')],
-        '', 'the last of them gets the gradient'),
+        'maxpool_backward', [('winner = windows.argmax(axis=1)', LAST_TIE)], '', 'the last of them gets the gradient'),
     'max-pool gradient to every tied maximum': (
-        'maxpool_backward', [(ROUTE, 'dwindows = (windows == windows.max(axis=1, keepdims=True)) * dout.reshape(-1, 1)')],
-        '', 'every one of them gets the gradient'),
-    'overlapping windows overwrite': ('maxpool_backward', [], OVERWRITE, "one window's gradient overwrites another's"),
-    'legacy generator': ('init_cnn', [('rng = np.random.default_rng(seed)\n    return {', 'rng = np.random.RandomState(seed)\n    return {')],
-                         '', 'np.random.seed/randn draws other numbers'),
-    'a generator per layer': ('init_cnn', [(f"rng.standard_normal(({shape}))", f"np.random.default_rng(seed).standard_normal(({shape}))")
-                                           for shape in ('flat_dim, hidden_dim', 'hidden_dim, num_classes')],
-                              '', 'every layer drew the same numbers'),
-    'W1 divided by sqrt(k * k)': ('init_cnn', [('/ np.sqrt(C * k * k)', '/ np.sqrt(k * k)')], '',
-                                  'the fan-in of a filter is C * k * k'),
-    'flattened channels last': ('cnn_loss_and_grads', [
-        ('scores, cache = cnn_forward(X, params)', 'scores, cache = _channels_last_forward(X, params)'),
-        ("dpooled = (dz2 @ W2.T).reshape(cache['pooled'].shape)",
-         "dpooled = (dz2 @ W2.T).reshape(cache['pooled'].transpose(0, 2, 3, 1).shape).transpose(0, 3, 1, 2)")],
-        CHANNELS_LAST, 'flattened in another order'),
-    'missing 1/N in the gradient': ('cnn_loss_and_grads', [('    dscores /= N\n', '')], '', 'a missing 1/N'),
-    'L2 missing': ('cnn_loss_and_grads', [('scores, cache = cnn_forward(X, params)',
-                                           'reg_lambda = 0.0\n    scores, cache = cnn_forward(X, params)')], '',
-                   'the L2 penalty is missing'),
-    'predict along the wrong axis': ('cnn_predict', [('return np.argmax(cnn_forward(X, params)[0], axis=1)',
-                                                      'return np.argmax(cnn_forward(X, params)[0], axis=0)')], '',
-                                     'expected (12,)'),
-    'batches not reshuffled': ('cnn_fit', [('    for _ in range(num_epochs):\n' + PERMUTATION,
-                                            PERMUTATION[4:] + '    for _ in range(num_epochs):\n')], '',
-                               'the batches are not reshuffled'),
-    'batches shuffled by the init generator': ('cnn_fit', [(INIT, INLINE_INIT)], '',
-                                               'the generator that drew the initial weights'),
-    'batches not shuffled': ('cnn_fit', [(PERMUTATION, PERMUTATION.replace('rng.permutation', 'np.arange'))], '',
-                             'the batches are not shuffled'),
-    'momentum ignored': ('cnn_fit', [('velocity, epsilon, momentum)', 'velocity, epsilon, 0.0)')], '',
-                         'the momentum is ignored'),
+        'maxpool_backward', [(ROUTE, EVERY_TIE)], '', 'every one of them gets the gradient'),
+    'overlapping windows overwrite': (
+        'maxpool_backward', [], OVERWRITE, "one window's gradient overwrites another's"),
+    'legacy generator': (
+        'init_cnn', [(INIT_GENERATOR, INIT_GENERATOR.replace('default_rng', 'RandomState'))], '',
+        'np.random.seed/randn draws other numbers'),
+    'a generator per layer': (
+        'init_cnn', EACH_LAYER, '', 'every layer drew the same numbers'),
+    'W1 divided by sqrt(k * k)': (
+        'init_cnn', [('/ np.sqrt(C * k * k)', '/ np.sqrt(k * k)')], '', 'the fan-in of a filter is C * k * k'),
+    'flattened channels last': (
+        'cnn_loss_and_grads', [(LOSS_FORWARD, LOSS_FORWARD.replace('cnn_forward', '_channels_last_forward')),
+                               (UNFLATTEN, UNFLATTEN_CHANNELS_LAST)], CHANNELS_LAST, 'flattened in another order'),
+    'missing 1/N in the gradient': (
+        'cnn_loss_and_grads', [('    dscores /= N\n', '')], '', 'a missing 1/N'),
+    'L2 missing': (
+        'cnn_loss_and_grads', [(LOSS_FORWARD, 'reg_lambda = 0.0\n    ' + LOSS_FORWARD)], '',
+        'the L2 penalty is missing'),
+    'predict along the wrong axis': (
+        'cnn_predict', [(PREDICT, PREDICT.replace('axis=1', 'axis=0'))], '', 'expected (12,)'),
+    'batches not reshuffled': (
+        'cnn_fit', [(EPOCHS + PERMUTATION, PERMUTATION[4:] + EPOCHS)], '', 'the batches are not reshuffled'),
+    'batches shuffled by the init generator': (
+        'cnn_fit', [(INIT, INLINE_INIT)], '', 'the generator that drew the initial weights'),
+    'batches not shuffled': (
+        'cnn_fit', [(PERMUTATION, PERMUTATION.replace('rng.permutation', 'np.arange'))], '',
+        'the batches are not shuffled'),
+    'momentum ignored': (
+        'cnn_fit', [('velocity, epsilon, momentum)', 'velocity, epsilon, 0.0)')], '', 'the momentum is ignored'),
 }
 
 # Each group is one submission, graded with the suite given; no two bugs of a group are in one
@@ -167,7 +182,8 @@ GROUPS = {
         'flipped kernel', 'dx keeps the padding', 'pooling windows every size pixels',
         'max-pool gradient to the whole window', 'predict along the wrong axis', 'batches not reshuffled']),
     'no bias, dx empty, averaged pooling, init generator': ('all', [
-        'bias not added', 'dx cut with [pad:-pad]', 'max-pool gradient averaged', 'batches shuffled by the init generator']),
+        'bias not added', 'dx cut with [pad:-pad]', 'max-pool gradient averaged',
+        'batches shuffled by the init generator']),
     'no padding, db (1, F), last tie, unshuffled': ('all', [
         'no padding in the forward pass (wrong output size)', 'db of shape (1, F)',
         'max-pool gradient to the last tied maximum', 'batches not shuffled']),

@@ -187,7 +187,8 @@ def conv_backward(dout, x, W, b, stride=1, pad=0):
     dxp = np.zeros_like(xp)
     for p in range(k):
         for q in range(k):
-            dxp[:, :, p:p + stride * Ho:stride, q:q + stride * Wo:stride] += np.einsum('nfhw,fc->nchw', dout, W[:, :, p, q])
+            rows, cols = slice(p, p + stride * Ho, stride), slice(q, q + stride * Wo, stride)
+            dxp[:, :, rows, cols] += np.einsum('nfhw,fc->nchw', dout, W[:, :, p, q])
     H, Wd = x.shape[2:]
     return dxp[:, :, pad:pad + H, pad:pad + Wd], dW, np.einsum('nfhw->f', dout)
 

@@ -26,7 +26,8 @@ def test_the_convolution_loops_are_the_reference(case):
     x, W, b, dout, stride, pad = conv_case(case)
     np.testing.assert_allclose(mistakes.loop_conv_forward(x, W, b, stride, pad), cnn.conv_forward(x, W, b, stride, pad),
                                rtol=1e-12, atol=1e-12)
-    for got, want in zip(mistakes.loop_conv_backward(dout, x, W, stride, pad), cnn.conv_backward(dout, x, W, b, stride, pad)):
+    loops, reference = mistakes.loop_conv_backward(dout, x, W, stride, pad), cnn.conv_backward(dout, x, W, b, stride, pad)
+    for got, want in zip(loops, reference):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
