@@ -38,6 +38,14 @@ def network_shapes(layers):
             for l, (fan_in, fan_out) in enumerate(zip(layers[:-1], layers[1:]), start=1) for kind in 'Wb'}
 
 
+def cnn_shapes(input_shape, num_filters, filter_size, hidden_dim, num_classes):
+    """{'W1': (F, C, k, k), 'b1': (F,), 'W2': (F*H/2*W/2, hidden), ...}: the params of init_cnn."""
+    channels, height, width = input_shape
+    flat = num_filters * (height // 2) * (width // 2)
+    return {'W1': (num_filters, channels, filter_size, filter_size), 'b1': (num_filters,),
+            'W2': (flat, hidden_dim), 'b2': (1, hidden_dim), 'W3': (hidden_dim, num_classes), 'b3': (1, num_classes)}
+
+
 def fit_result(got, what):
     """(params, losses) of what fit_model or deep_fit returned; Mismatch unless it is a pair."""
     if not isinstance(got, (tuple, list)) or len(got) != 2:
@@ -152,8 +160,10 @@ def _follows(params, losses, expected, expected_losses):
 def contract_params(got, shapes, what):
     """A params dict of float64 arrays in the contract's shapes, for a test of a fit.
 
-    A bias of shape (H,) is taken as (1, H): its shape is graded in the tests of the
-    function that made it (init_params, backprop), not in those of the fit that carries it.
+    A bias of shape (H,) is taken as (1, H), and any vector of the right length as a vector
+    of the contract's shape ((1, F) or (F, 1) as cnn's (F,)): its shape is graded in the tests
+    of the function that made it (init_params, backprop, init_cnn), not in those of the fit
+    that carries it.
 
     Inputs:
     - got: what the submission returned
@@ -164,10 +174,16 @@ def contract_params(got, shapes, what):
     params = {}
     for name, shape in shapes.items():
         array = as_array(got[name], f'{what}[{name!r}]').astype(np.float64)
-        if array.shape != tuple(shape) and array.size == int(np.prod(shape)) and array.ndim == 1:
+        if array.shape != tuple(shape) and array.size == int(np.prod(shape)) and (
+                array.ndim == 1 or _vector(array.shape) and _vector(shape)):
             array = array.reshape(shape)
         params[name] = array
     return expect_params(params, shapes, what)
+
+
+def _vector(shape):
+    """Whether an array of this shape is a vector: all its axes but one have length 1."""
+    return sum(length != 1 for length in shape) <= 1
 
 
 def momentum_step_result(got, params, grads, velocity, epsilon, momentum, what):
@@ -202,21 +218,35 @@ def expect_accuracy(name, student, seed, predict):
     this test grades the fit alone) against the task's calibrated threshold.
 
     Inputs:
-    - name: the task's name in grader.spec.TASKS
+    - name: the task's name in grader.spec.TASKS (a 'two_layer', 'deep' or 'cnn' model)
     - student: the seam
     - seed: data and init seed
-    - predict: trusted function (X, params, actFun_type) -> labels
+    - predict: trusted function of the task's model: (X, params, actFun_type) -> labels for
+      'two_layer' and 'deep', (X, params) -> labels for 'cnn'
     """
     task, calibration = TASKS[name], THRESHOLDS[name]
     X_train, X_test, y_train, y_test = tasks.dataset(task, seed)
-    fit = 'deep_fit' if task.model == 'deep' else 'fit_model'
-    layers = list(task.shape) if task.model == 'deep' else [X_train.shape[1], task.shape, int(y_train.max()) + 1]
+    fit, count, shapes = _fit_facts(task, X_train, y_train)
     trained, losses = fit_result(tasks.train(task, student, X_train, y_train, seed), fit)
-    expect_losses(losses, task.fit['num_passes'], fit)
-    params = contract_params(trained, network_shapes(layers), f'the params {fit} returned')
-    accuracy = float(np.mean(np.asarray(predict(X_test, params, task.fit['actFun_type'])) == y_test))
+    expect_losses(losses, count, fit)
+    params = contract_params(trained, shapes, f'the params {fit} returned')
+    labels = predict(X_test, params) if task.model == 'cnn' else predict(X_test, params, task.fit['actFun_type'])
+    accuracy = float(np.mean(np.asarray(labels) == y_test))
     if accuracy < calibration['threshold']:
         raise Mismatch(f'{name} (data seed {seed}): held-out accuracy {accuracy:.3f} of the parameters {fit} '
                        f'returned after training with {task.fit}; at least {calibration["threshold"]} is expected '
                        f'(the reference reaches at least {calibration["min"]} on each of the '
                        f'{calibration["seeds"]} seeds it was calibrated on)')
+
+
+def _fit_facts(task, X, y):
+    """(name of the fit function, number of losses it returns, shapes of its params) for a task's
+    model trained on (X, y)."""
+    classes = int(y.max()) + 1
+    if task.model == 'cnn':
+        steps = task.fit['num_epochs'] * -(-len(X) // task.fit['batch_size'])
+        return 'cnn_fit', steps, cnn_shapes(X.shape[1:], task.fit['num_filters'], task.fit['filter_size'],
+                                            task.fit['hidden_dim'], classes)
+    if task.model == 'deep':
+        return 'deep_fit', task.fit['num_passes'], network_shapes(list(task.shape))
+    return 'fit_model', task.fit['num_passes'], network_shapes([X.shape[1], task.shape, classes])

@@ -1,0 +1,406 @@
+"""The mistakes students make in Part 6 (cnn.py), each written once, and the loops that
+compute the wrong answers they give.
+
+Every *_mistakes function returns known_mistakes for grader.checks: pairs (the value a
+mistake gives on the test's own inputs, the explanation a student reads). A pair is only
+shown when the submission's result equals that value, so an explanation never claims a
+cause it has not recognised. Some mistakes change a result's shape as well as its values
+(a gradient that keeps the padding, a bias gradient of shape (1, F)): expect_known
+recognises those too.
+
+The wrong answers come from the plain loops below, one output position or one pooling
+window at a time, written from the contract's formulas; the project's tests check that,
+without a mistake, they give the reference's results. Both suites use this module;
+nothing here depends on the reference solution.
+"""
+
+import numpy as np
+
+from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys
+from grader.suites.initialisation import ATOL, GENERATORS, RTOL
+
+# Results equal to a wrong answer to this tolerance are taken to be that mistake.
+SAME_RTOL, SAME_ATOL = 1e-6, 1e-9
+
+
+# ------------------------------------------------------------------ loops of the contract's formulas
+
+def with_zero_border(x, pad):
+    """x (N, C, H, W) with `pad` rows and columns of zeros added on each of its four sides."""
+    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+
+
+def loop_conv_forward(x, W, b, stride, pad):
+    """The contract's convolution, one output position (i, j) at a time for every n and f."""
+    x_pad, (F, _, k, _) = with_zero_border(x, pad), W.shape
+    rows = 1 + (x_pad.shape[2] - k) // stride
+    columns = 1 + (x_pad.shape[3] - k) // stride
+    out, filters = np.empty((len(x), F, rows, columns)), W.reshape(F, -1).T
+    for i in range(rows):
+        for j in range(columns):
+            patch = x_pad[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+            out[:, :, i, j] = patch.reshape(len(x), -1) @ filters + b
+    return out
+
+
+def loop_conv_backward(dout, x, W, stride, pad, step=None, crop=True):
+    """(dx, dW, db): the gradients of sum(conv_forward(x, W, b, stride, pad) * dout), one
+    output position at a time.
+
+    Inputs:
+    - dout, x, W, stride, pad: as conv_backward
+    - step: where window (i, j) is taken to start, at (i*step, j*step); the contract's is
+      `stride` (another value computes the mistake of ignoring the stride)
+    - crop: whether dx drops the padding (without, it has the padded input's shape)
+    """
+    step = stride if step is None else step
+    x_pad, k = with_zero_border(x, pad), W.shape[2]
+    dx_pad, dW = np.zeros_like(x_pad), np.zeros(W.shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = (slice(None), slice(None), slice(i * step, i * step + k), slice(j * step, j * step + k))
+            dW += np.einsum('nf,ncpq->fcpq', dout[:, :, i, j], x_pad[window])
+            dx_pad[window] += np.einsum('nf,fcpq->ncpq', dout[:, :, i, j], W)
+    height, width = x.shape[2:]
+    dx = dx_pad[:, :, pad:pad + height, pad:pad + width] if crop else dx_pad
+    return dx, dW, np.einsum('nfij->f', dout)
+
+
+# How each window's dout entry is shared among the window's entries, (N, C, size*size) weights
+# from the window's values (N, C, size*size).
+ROUTES = {
+    'first': lambda v: np.eye(v.shape[-1])[np.argmax(v, axis=-1)],
+    'last': lambda v: np.eye(v.shape[-1])[v.shape[-1] - 1 - np.argmax(v[..., ::-1], axis=-1)],
+    'every maximum': lambda v: (v == v.max(axis=-1, keepdims=True)).astype(float),
+    'whole window': lambda v: np.ones_like(v),
+    'average': lambda v: np.full_like(v, 1.0 / v.shape[-1]),
+}
+
+
+def loop_maxpool(x, size, stride, dout=None, route='first', add=True):
+    """Max-pooling one window at a time: the forward pass (dout None) or dx.
+
+    Inputs:
+    - x (N, C, H, W), size, stride: as maxpool_forward
+    - dout: for the backward pass, (N, C, H', W')
+    - route: how a window shares its dout entry, a key of ROUTES ('first' is the contract's)
+    - add: whether overlapping windows add up what they send to one pixel (the contract's
+      way) or the later window's overwrites the earlier's
+    """
+    N, C = x.shape[:2]
+    rows, columns = 1 + (x.shape[2] - size) // stride, 1 + (x.shape[3] - size) // stride
+    out, dx = np.empty((N, C, rows, columns)), np.zeros(x.shape)
+    for i in range(rows):
+        for j in range(columns):
+            where = (slice(None), slice(None), slice(i * stride, i * stride + size),
+                     slice(j * stride, j * stride + size))
+            values = x[where].reshape(N, C, -1)
+            out[:, :, i, j] = values.max(axis=-1)
+            if dout is not None:
+                share = (ROUTES[route](values) * dout[:, :, i, j, None]).reshape(N, C, size, size)
+                if add:
+                    dx[where] += share
+                else:
+                    dx[where] = share
+    return out if dout is None else dx
+
+
+# ------------------------------------------------------------------ checking with mistakes of any shape
+
+def _sentence(text):
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(('.', '!', '?')) else text + '.'
+
+
+def _same(a, b):
+    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=SAME_RTOL, atol=SAME_ATOL))
+
+
+def unambiguous(mistakes, expected):
+    """The known mistakes a result can be recognised by: those whose value differs from the
+    right one and from every other mistake's with another explanation."""
+    kept = []
+    for index, (wrong, why) in enumerate(mistakes):
+        clash = any(_same(wrong, other) and other_why != why
+                    for other_index, (other, other_why) in enumerate(mistakes) if other_index != index)
+        if not clash and not _same(wrong, expected):
+            kept.append((wrong, why))
+    return kept
+
+
+def expect_known(check, got, expected, what, mistakes=(), **options):
+    """A check of grader.checks (expect_array, expect_gradient) whose known mistakes may
+    have another shape than the right answer.
+
+    Inputs:
+    - check: function (got, expected, what, known_mistakes=..., **options) raising Mismatch
+    - got: the submission's result
+    - expected: the right answer, float array
+    - what: how to name the call
+    - mistakes: pairs (wrong answer of any shape, explanation)
+    - options: passed on to check
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    mistakes = unambiguous(mistakes, expected)
+    array = as_array(got, what)
+    if array.shape != expected.shape:
+        for wrong, why in mistakes:
+            if _same(array.astype(np.float64), wrong):
+                raise Mismatch(f'{what} returned shape {array.shape}; expected {expected.shape}. {_sentence(why)}')
+    check(array, expected, what, known_mistakes=[m for m in mistakes if np.shape(m[0]) == expected.shape],
+          **options)
+
+
+def result_tuple(got, names, what):
+    """The items of a tuple result, e.g. conv_backward's (dx, dW, db); Mismatch unless it
+    is a tuple (or list) of that many items."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        kind = f'{len(got)} items' if isinstance(got, (tuple, list)) else f'a {type(got).__name__}'
+        raise Mismatch(f'{what} returned {kind}; expected a tuple ({", ".join(names)})')
+    return tuple(got)
+
+
+# ------------------------------------------------------------------ conv_forward and conv_backward
+
+FLIPPED = ('the kernel is flipped, as in a true convolution: the contract\'s "convolution" is deep learning\'s, '
+           'a cross-correlation, out[n, f, i, j] = b[f] + sum over c, p, q of '
+           'x_pad[n, c, i*stride + p, j*stride + q] * W[f, c, p, q], with W as it is')
+STRIDE = ('the stride is ignored: window (i, j) starts at row i*stride and column j*stride of the padded '
+          'input')
+
+
+def conv_forward_mistakes(x, W, b, stride, pad):
+    """Known wrong values of conv_forward(x, W, b, stride, pad), of any shape."""
+    mistakes = [(loop_conv_forward(x, W[:, :, ::-1, ::-1], b, stride, pad), FLIPPED),
+                (loop_conv_forward(x, W, np.zeros_like(b), stride, pad),
+                 'the bias b is not added: every output value of filter f gets b[f]')]
+    if stride != 1:
+        mistakes.append((loop_conv_forward(x, W, b, 1, pad), STRIDE))
+    if pad:
+        mistakes.append((loop_conv_forward(x, W, b, stride, 0),
+                         'the input is not padded: pad rows and columns of zeros go on each of its four sides '
+                         'before the windows are cut'))
+    return mistakes
+
+
+DB_AXES = 'db[f] adds dout[:, f] up over the samples and every output position, the axes (0, 2, 3)'
+
+
+def conv_backward_mistakes(dout, x, W, stride, pad):
+    """Known wrong values of conv_backward(dout, x, W, b, stride, pad): {'dx': [...],
+    'dW': [...], 'db': [...]}, of any shape."""
+    dx, dW, db = loop_conv_backward(dout, x, W, stride, pad)
+    flipped = loop_conv_backward(dout, x, W[:, :, ::-1, ::-1], stride, pad)
+    mistakes = {'dx': [(flipped[0], FLIPPED)], 'dW': [(flipped[1][:, :, ::-1, ::-1], FLIPPED)], 'db': []}
+    if pad:
+        mistakes['dx'].append((loop_conv_backward(dout, x, W, stride, pad, crop=False)[0],
+                               f'the gradient dx still holds the padding: it has the shape of the padded input; cut the '
+                               f'{pad} rows and columns of zeros off each side, as x_pad[:, :, pad:pad + H, '
+                               'pad:pad + W] would'))
+    else:
+        mistakes['dx'].append((dx[:, :, 0:0, 0:0],
+                               'the gradient dx is empty: with pad = 0, dx_pad[:, :, pad:-pad] is dx_pad[:, :, 0:0], '
+                               'an empty slice; cut the padding off with pad:pad + H and pad:pad + W, which also '
+                               'work for 0'))
+    if stride != 1:
+        ignored = loop_conv_backward(dout, x, W, stride, pad, step=1)
+        mistakes['dx'].append((ignored[0], STRIDE + ', and its gradient goes back there'))
+        mistakes['dW'].append((ignored[1], STRIDE + ', and dW sums the products of dout with those windows'))
+    for shape in ((1, len(db)), (len(db), 1), (1, len(db), 1, 1)):
+        mistakes['db'].append((db.reshape(shape), f'the bias gradient db has shape {shape}; it has the shape of b, '
+                                                  '(F,): one number per filter, the only bias of the contract that '
+                                                  'is not a row vector'))
+    for axes in ((0,), (0, 2), (0, 3), (2, 3), (1, 2, 3), (0, 1), (0, 1, 2, 3)):
+        mistakes['db'].append((dout.sum(axis=axes), f'the bias gradient db sums dout over the axes {axes}; {DB_AXES}'))
+    mistakes['db'].append((db / len(dout), f'the bias gradient db is averaged over the samples; {DB_AXES} (any 1/N is in dout '
+                                                 'already)'))
+    return mistakes
+
+
+# ------------------------------------------------------------------ max-pooling
+
+FIRST = 'the contract sends it to the first of them in row-major order, as np.argmax of the flattened window'
+ROUTE_MISTAKES = {
+    'whole window': ('every entry of a window gets the window\'s dout: only the position of its maximum changes '
+                     'the output, so only that position gets the gradient'),
+    'average': ('the gradient is averaged over the window, as average pooling would do: max-pooling passes each '
+                'dout entry whole to the position of its window\'s maximum'),
+    'last': f'where a window holds equal maxima, the last of them gets the gradient; {FIRST}',
+    'every maximum': ('where a window holds equal maxima, every one of them gets the gradient (a mask x == max); '
+                      + FIRST),
+}
+
+
+def maxpool_forward_mistakes(x, size, stride):
+    """Known wrong values of maxpool_forward(x, size, stride), of any shape."""
+    mistakes = []
+    if stride != size:
+        mistakes.append((loop_maxpool(x, size, size), f'the windows start every size = {size} pixels; they start '
+                                                       f'every stride = {stride} pixels'))
+    if stride != 1:
+        mistakes.append((loop_maxpool(x, size, 1), 'the stride is ignored: window (i, j) starts at row i*stride and '
+                                                   'column j*stride'))
+    return mistakes
+
+
+def maxpool_backward_mistakes(dout, x, size, stride):
+    """Known wrong values of maxpool_backward(dout, x, size, stride)."""
+    mistakes = [(loop_maxpool(x, size, stride, dout, route), why) for route, why in ROUTE_MISTAKES.items()]
+    if stride < size:
+        mistakes.append((loop_maxpool(x, size, stride, dout, add=False),
+                         'where windows overlap (stride < size), one window\'s gradient overwrites another\'s: '
+                         'a pixel that is the maximum of several windows gets the sum of their dout entries (+=)'))
+    return mistakes
+
+
+# ------------------------------------------------------------------ the network
+
+FLATTEN = ('the pooled maps are flattened in another order, channels last ((N, H/2, W/2, F), as after '
+           'transpose(0, 2, 3, 1)); the contract flattens each sample\'s (F, H/2, W/2) block in row-major order, '
+           'as reshape(N, -1) of the (N, F, H/2, W/2) maps does')
+
+
+def flatten_mistakes(params, loss_and_grads, height, width):
+    """(loss, grads) of a network that flattens its pooled maps channels last, with
+    params; the contract's network with W2's rows permuted gives both.
+
+    Inputs:
+    - params: the network's params
+    - loss_and_grads: trusted function params -> (loss, grads) of the contract's network
+    - height, width: the images' H and W
+    """
+    F = params['W1'].shape[0]
+    cells = np.arange(F * (height // 2) * (width // 2))
+    order = cells.reshape(height // 2 * (width // 2), F).T.reshape(-1)    # row (f, i, j) <- row (i, j, f)
+    loss, grads = loss_and_grads({**params, 'W2': params['W2'][order]})
+    grads = dict(grads)
+    W2 = np.empty_like(grads['W2'])
+    W2[order] = grads['W2']
+    grads['W2'] = W2
+    return loss, grads
+
+
+# ------------------------------------------------------------------ init_cnn
+
+WEIGHTS = ('W1', 'W2', 'W3')
+BIAS_SHAPE = ('b1 has shape {shape}; it has shape (F,) = ({filters},): one number per filter, the only bias of '
+              'the contract that is not a row vector')
+CNN_RECIPE = ('the recipe: one generator np.random.default_rng(seed), then W1, W2, W3 in this order, each one '
+              'standard_normal call of exactly its shape, divided by np.sqrt(fan_in) (C * k * k for W1, the '
+              'number of rows for W2 and W3)')
+
+
+def fan_in(name, shape):
+    """The fan-in the recipe divides a weight by: C * k * k for W1, the number of rows for W2 and W3."""
+    return int(np.prod(shape[1:])) if name == 'W1' else int(shape[0])
+
+
+def _draws(shapes, seed, kind):
+    """{name: the standard normal numbers a generator of this kind gives each weight}, for the
+    kinds of initialisation.GENERATORS."""
+    if kind == 'legacy':                     # np.random.seed(seed), then np.random.randn
+        legacy = np.random.RandomState(seed)
+        return {name: legacy.standard_normal(shape) for name, shape in shapes.items()}
+    if kind == 'per layer':
+        return {name: np.random.default_rng(seed).standard_normal(shape) for name, shape in shapes.items()}
+    rng = np.random.default_rng(0 if kind == 'seed 0' else seed)
+    if kind == 'transposed':                 # the matrices drawn (fan_out, fan_in) and transposed
+        return {name: rng.standard_normal(shape[::-1]).T if len(shape) == 2 else rng.standard_normal(shape)
+                for name, shape in shapes.items()}
+    return {name: rng.standard_normal(shape) for name, shape in shapes.items()}
+
+
+def _scales(name, shape):
+    """[(scale, what it means)] for the scales students use; '' for the recipe's."""
+    n = fan_in(name, shape)
+    scales = [(1 / np.sqrt(n), ''),
+              (1 / n, f'each weight of {name} is divided by fan_in = {n}, not by np.sqrt(fan_in)'),
+              (1.0, f'the weights of {name} are not scaled: divide each by np.sqrt(fan_in) = np.sqrt({n})'),
+              (np.sqrt(2 / n), f'{name} is scaled by sqrt(2/fan_in) (He); the recipe divides by np.sqrt(fan_in)')]
+    if name == 'W1':
+        filters, channels, k = shape[0], shape[1], shape[2]
+        scales += [(1 / k, f'W1 is divided by sqrt(k * k) = {k}; the fan-in of a filter is C * k * k = {n}, every '
+                           'input value one output sums over, its channels included'),
+                   (1 / np.sqrt(filters * k * k), f'W1 is divided by sqrt(F * k * k); its fan-in is C * k * k = {n}, '
+                                                  f'counting the input channels (C = {channels}), not the filters')]
+    else:
+        scales.append((1 / np.sqrt(shape[1]), f'{name} is divided by sqrt(fan_out) = sqrt({shape[1]}); the recipe '
+                                              'divides by np.sqrt(fan_in), fan_in being the number of rows'))
+    return scales
+
+
+def _scale_explanation(scale, name, shape):
+    """What a scale means, named only when exactly one known scale has that value."""
+    known = [why for value, why in _scales(name, shape) if abs(scale - value) <= 1e-9 * value]
+    if len(known) == 1:
+        return known[0]
+    n = fan_in(name, shape)
+    return f'{name} is scaled by {scale:.6g}; the recipe divides by np.sqrt(fan_in) = np.sqrt({n})'
+
+
+def init_diagnosis(got, name, shapes, seed):
+    """What differs between a weight of init_cnn and the recipe's, '' when nothing is recognised.
+
+    Inputs:
+    - got: the submission's weight, float array of the contract's shape
+    - name: 'W1', 'W2' or 'W3'
+    - shapes: {'W1': ..., 'W2': ..., 'W3': ...}, the contract's shapes, in the order of the draws
+    - seed: the seed asked for
+    """
+    for kind, generator_why in GENERATORS.items():
+        if kind == 'seed 0' and seed == 0:
+            continue
+        raw = _draws(shapes, seed, kind)[name]
+        scale = float(np.sum(got * raw) / np.sum(raw * raw))
+        if not np.allclose(got, scale * raw, rtol=1e-9, atol=1e-12):
+            continue
+        n = fan_in(name, shapes[name])
+        scale_why = '' if abs(scale * np.sqrt(n) - 1) <= 1e-9 else _scale_explanation(scale, name, shapes[name])
+        return ' '.join(_sentence(why) for why in (generator_why, scale_why) if why)
+    return ''
+
+
+def expect_cnn_shapes(got, shapes, what):
+    """Check init_cnn's result has the contract's keys and shapes, and zero biases; returns it.
+
+    Inputs:
+    - got: what the submission returned
+    - shapes: {name: shape} of the contract (training.cnn_shapes)
+    - what: how to name the call
+    """
+    got = expect_keys(got, shapes, what)
+    filters = shapes['b1'][0]
+
+    def check(name):
+        array = as_array(got[name], f'{what}[{name!r}]')
+        if name.startswith('b'):
+            mistakes = [(np.zeros(shape), BIAS_SHAPE.format(shape=shape, filters=filters))
+                        for shape in ((1, filters), (filters, 1)) if name == 'b1']
+            expect_known(expect_array, array, np.zeros(shapes[name]), f'{what}[{name!r}]',
+                         mistakes + [(array, 'biases start at zero')] * (array.shape == tuple(shapes[name])))
+        elif array.shape != tuple(shapes[name]):
+            raise Mismatch(f'{what}[{name!r}] returned shape {array.shape}; expected {tuple(shapes[name])}')
+
+    expect_every([lambda name=name: check(name) for name in shapes])
+    return got
+
+
+def expect_cnn_recipe(got, want, seed, what):
+    """Check init_cnn's result against the recipe: keys, shapes, zero biases, and every weight to
+    initialisation.RTOL, with what differs for every weight that misses it.
+
+    Inputs:
+    - got: what the submission returned
+    - want: the reference's params for the same call (from expected_cnn.json in the public suite)
+    - seed: the seed it was called with
+    - what: how to name the call, e.g. 'init_cnn((2, 6, 4), 3, 5, 7, 4, seed=5)'
+    """
+    got = expect_cnn_shapes(got, {name: value.shape for name, value in want.items()}, what)
+    shapes = {name: want[name].shape for name in WEIGHTS}
+
+    def check(name):
+        array = np.asarray(got[name], dtype=np.float64)
+        why = init_diagnosis(array, name, shapes, seed) or f'The numbers are not those of {CNN_RECIPE}.'
+        expect_array(array, want[name], f'{what}[{name!r}]', rtol=RTOL, atol=ATOL, known_mistakes=[(array, why)])
+
+    expect_every([lambda name=name: check(name) for name in WEIGHTS])
