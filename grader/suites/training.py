@@ -1,5 +1,7 @@
 """Helpers the suites share to check training: the update rule, replayed by the grader."""
 
+import math
+
 import numpy as np
 
 from grader import tasks
@@ -8,6 +10,7 @@ from grader.engine.seam import StudentFailure
 from grader.spec import TASKS, THRESHOLDS
 
 from .mistakes import momentum_diagnosis
+from .mlp_network import mlp_shapes
 
 
 def momentum_replay(params, loss_and_grads, epsilon, momentum, passes):
@@ -209,14 +212,34 @@ def expect_accuracy(name, student, seed, predict):
     """
     task, calibration = TASKS[name], THRESHOLDS[name]
     X_train, X_test, y_train, y_test = tasks.dataset(task, seed)
-    fit = 'deep_fit' if task.model == 'deep' else 'fit_model'
-    layers = list(task.shape) if task.model == 'deep' else [X_train.shape[1], task.shape, int(y_train.max()) + 1]
-    trained, losses = fit_result(tasks.train(task, student, X_train, y_train, seed), fit)
-    expect_losses(losses, task.fit['num_passes'], fit)
-    params = contract_params(trained, network_shapes(layers), f'the params {fit} returned')
+    trained = tasks.train(task, student, X_train, y_train, seed)
+    fit, params = {'mlp': _mlp_fit_params}.get(task.model, _fit_params)(task, trained, X_train, y_train)
     accuracy = float(np.mean(np.asarray(predict(X_test, params, task.fit['actFun_type'])) == y_test))
     if accuracy < calibration['threshold']:
         raise Mismatch(f'{name} (data seed {seed}): held-out accuracy {accuracy:.3f} of the parameters {fit} '
                        f'returned after training with {task.fit}; at least {calibration["threshold"]} is expected '
                        f'(the reference reaches at least {calibration["min"]} on each of the '
                        f'{calibration["seeds"]} seeds it was calibrated on)')
+
+
+def _fit_params(task, trained, X_train, y_train):
+    """(the fit's name, its params in the contract's shapes) of what fit_model or deep_fit
+    returned, after checking its losses."""
+    fit = 'deep_fit' if task.model == 'deep' else 'fit_model'
+    layers = list(task.shape) if task.model == 'deep' else [X_train.shape[1], task.shape, int(y_train.max()) + 1]
+    trained, losses = fit_result(trained, fit)
+    expect_losses(losses, task.fit['num_passes'], fit)
+    return fit, contract_params(trained, network_shapes(layers), f'the params {fit} returned')
+
+
+def _mlp_fit_params(task, trained, X_train, y_train):
+    """('mlp_fit', its params' contract keys) of what mlp_fit returned, (params, history), after
+    checking history['loss']: one loss per step. Other keys of params are init_mlp's to answer for."""
+    params, history = fit_result(trained, 'mlp_fit')
+    if not isinstance(history, dict) or 'loss' not in history:
+        raise Mismatch("mlp_fit must return a tuple (params, history), history a dict with the key 'loss'")
+    expect_losses(history['loss'], task.fit['num_epochs'] * math.ceil(len(X_train) / task.fit['batch_size']),
+                  'mlp_fit')
+    shapes = mlp_shapes(task.shape, task.fit['batchnorm'])
+    params = {key: params[key] for key in shapes if key in params} if isinstance(params, dict) else params
+    return 'mlp_fit', contract_params(params, shapes, 'the params mlp_fit returned')
