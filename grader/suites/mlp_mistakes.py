@@ -85,9 +85,9 @@ def batchnorm_backward_mistakes(dout, x, gamma, eps=net.EPS):
     """Known wrong values of batchnorm_backward's dx."""
     mean, var = net.batch_statistics(x)
     inv_std = 1.0 / np.sqrt(var + eps)
-    dx_hat = dout * gamma
-    return [(dx_hat * inv_std, CONSTANT_STATISTICS),
-            ((dx_hat - dx_hat.mean(axis=0, keepdims=True)) * inv_std, CONSTANT_VARIANCE)]
+    upstream = dout * gamma                   # the gradient with respect to x_hat
+    return [(upstream * inv_std, CONSTANT_STATISTICS),
+            ((upstream - upstream.mean(axis=0, keepdims=True)) * inv_std, CONSTANT_VARIANCE)]
 
 
 def batchnorm_inference_mistakes(x, gamma, beta, running_mean, running_var, eps=net.EPS):

@@ -60,10 +60,10 @@ def dropout(keep_prob, seed, kind='contract'):
     - 'reversed': mask = random >= keep_prob, scaled
     - 'per layer': every layer's mask from a new np.random.default_rng(seed)
     """
-    rng = np.random.default_rng(seed)
+    stream = np.random.default_rng(seed)
 
     def apply(a):
-        numbers = (np.random.default_rng(seed) if kind == 'per layer' else rng).random(a.shape)
+        numbers = (np.random.default_rng(seed) if kind == 'per layer' else stream).random(a.shape)
         mask = numbers >= keep_prob if kind == 'reversed' else numbers < keep_prob
         return a * mask / (1.0 if kind == 'unscaled' else keep_prob)
     return apply
@@ -91,22 +91,21 @@ def hidden_pre_activations(X, params, act='relu', mode='train', drop=None):
 
 def _run(X, params, act, mode, drop):
     a, statistics, zs = np.asarray(X, dtype=np.float64), {}, []
-    L = depth(params)
-    for l in range(1, L):
-        h = a @ params[f'W{l}']
-        if f'gamma{l}' in params:
-            if mode == 'train':
-                mean, var = statistics[l] = batch_statistics(h)
-            else:
-                mean, var = params[f'running_mean{l}'], params[f'running_var{l}']
-            z = params[f'gamma{l}'] * (h - mean) / np.sqrt(var + EPS) + params[f'beta{l}']
-        else:
-            z = h + params[f'b{l}']
+    for l in range(1, depth(params)):
+        pre = a @ params[f'W{l}']
+        normalised = f'gamma{l}' in params
+        if normalised and mode == 'train':
+            mean, var = statistics[l] = batch_statistics(pre)
+        elif normalised:
+            mean, var = params[f'running_mean{l}'], params[f'running_var{l}']
+        z = (params[f'gamma{l}'] * (pre - mean) / np.sqrt(var + EPS) + params[f'beta{l}'] if normalised
+             else pre + params[f'b{l}'])
         zs.append(z)
         a = ACTIVATIONS[act](z)
         if drop is not None:
             a = drop(a)
-    return a @ params[f'W{L}'] + params[f'b{L}'], statistics, zs
+    last = depth(params)
+    return a @ params[f'W{last}'] + params[f'b{last}'], statistics, zs
 
 
 def loss(X, y, params, act='relu', reg=0.0, drop=None):

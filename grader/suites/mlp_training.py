@@ -53,12 +53,12 @@ def recipe_keys(layers, batchnorm):
 
 def contract_init(layers, batchnorm, seed):
     """init_mlp(layers, batchnorm, seed) as the contract defines it, computed by the grader."""
-    rng, params = np.random.default_rng(seed), {}
+    rng, drawn = np.random.default_rng(seed), {}
     for name, shape in net.mlp_shapes(layers, batchnorm).items():
         kind = name.rstrip('0123456789')
-        params[name] = (rng.standard_normal(shape) / np.sqrt(shape[0]) if kind == 'W'
-                        else np.full(shape, STARTS.get(kind, 0.0)))
-    return params
+        drawn[name] = (rng.standard_normal(shape) / np.sqrt(shape[0]) if kind == 'W'
+                       else np.full(shape, STARTS.get(kind, 0.0)))
+    return drawn
 
 
 def expect_init_mlp(got, layers, batchnorm, seed, what, recipe=None):
@@ -200,14 +200,14 @@ def fit_parts(got, what):
     is a dict of the contract's keys."""
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Mismatch(f'{what} must return a tuple (params, history)')
-    params, history = got
+    trained, history = got
     keys = {'loss', 'train_accuracy', 'val_accuracy'}
     if not isinstance(history, dict) or set(history) != keys:
         found = sorted(history) if isinstance(history, dict) else f'a {type(history).__name__}'
         raise Mismatch(f'{what} returned a history of {found}; expected a dict with the keys {sorted(keys)}')
-    if not isinstance(params, dict):
-        raise Mismatch(f'{what} returned params of type {type(params).__name__}; expected a dict')
-    return params, history
+    if not isinstance(trained, dict):
+        raise Mismatch(f'{what} returned params of type {type(trained).__name__}; expected a dict')
+    return trained, history
 
 
 def expect_batch_losses(got, count, what):
@@ -223,10 +223,24 @@ def expect_batch_losses(got, count, what):
     return array.astype(np.float64)
 
 
-def _follows(params, losses, replayed):
+def _follows(params, losses, replayed, running=False):
+    """Whether a fit's losses and learned params (and its running statistics when `running`) are a replay's."""
     return (np.allclose(losses, replayed.losses, rtol=RTOL, atol=1e-10)
             and all(np.allclose(params[name], replayed.params[name], rtol=RTOL, atol=ATOL)
-                    for name in net.learned(replayed.params)))
+                    for name in (replayed.params if running else net.learned(replayed.params))))
+
+
+def _replays(exact, params0, X, y, step, fit, layers, own_step):
+    """The replays a right fit may follow: from the student's own init_mlp or the contract's, with
+    the exact gradients or the student's own mlp_loss_and_grads; lazily, the exact one first."""
+    contract = contract_init(layers, fit['batchnorm'], fit['seed'])
+    starts = [params0] + [contract] * any(not np.allclose(params0[name], contract[name], rtol=1e-10, atol=1e-14)
+                                          for name in params0)
+    for start in starts:
+        yield exact if start is params0 else replay(start, X, y, step, fit, layers)
+        own = _own_replay(start, X, y, own_step, fit, layers) if own_step else None
+        if own is not None:
+            yield own
 
 
 def _own_replay(params0, X, y, own_step, fit, layers):
@@ -248,8 +262,9 @@ def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=Non
     """Check mlp_fit's batch losses and learned parameters against the grader's replay.
 
     The fit is right when it follows the contract with the exact gradients, or with those of
-    the student's own mlp_loss_and_grads (whose mistakes cost its own tests). Known wrong
-    fits (momentum ignored, batches drawn another way) are replayed to name them.
+    the student's own mlp_loss_and_grads (whose mistakes cost its own tests), from the student's
+    own init_mlp or from the contract's (whose mistakes cost init_mlp's tests). Known wrong fits
+    (momentum ignored, batches drawn another way) are replayed to name them.
 
     Inputs:
     - got: what mlp_fit returned (keep_prob 1)
@@ -266,11 +281,13 @@ def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=Non
     params = contract_params({name: params[name] for name in params0 if name in params},
                              {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
     exact = replay(params0, X, y, step, fit, layers)
-    if _follows(params, losses, exact):
+    if _follows(params, losses, exact, running=True):
         return params, history, exact
-    own = _own_replay(params0, X, y, own_step, fit, layers) if own_step else None
-    if own is not None and _follows(params, losses, own):
-        return params, history, own
+    followed = [replayed for replayed in _replays(exact, params0, X, y, step, fit, layers, own_step)
+                if _follows(params, losses, replayed)]
+    if followed:
+        return params, history, next((replayed for replayed in followed if _follows(params, losses, replayed, True)),
+                                     followed[0])
     wrong = [(replay(params0, X, y, step, fit, layers, **change), why) for change, why in WRONG_FITS
              if change.get('momentum', 1.0) != fit['momentum']]
     expect_array(losses, exact.losses, f"{what}: history['loss'] ({RULE})", rtol=RTOL,
