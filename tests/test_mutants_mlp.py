@@ -120,10 +120,10 @@ BUGS = {
         "del params[f'b{l}']                   # beta plays the bias's part", 'pass'), 'has no bias bl'),
     'init_mlp starts running_var at zeros': ('init_mlp', in_fit(
         "params[f'running_var{l}'] = np.ones((1, n))", "params[f'running_var{l}'] = np.zeros((1, n))"),
-        'running_varl starts at 1'),
+        'every entry of running_varl starts at 1'),
     'init_mlp starts running_var at zeros, mlp_fit at ones': ('init_mlp', in_init(
         "params[f'running_var{l}'] = np.ones((1, n))", "params[f'running_var{l}'] = np.zeros((1, n))"),
-        'running_varl starts at 1'),
+        'every entry of running_varl starts at 1'),
     'masks scaled by nothing in the network': ('mlp_loss_and_grads', in_loss_and_grads(
         'a_out = a_out * mask / keep_prob', 'a_out = a_out * mask'), 'not scaled by 1 / keep_prob'),
     'masks reversed in the network': ('mlp_loss_and_grads', in_loss_and_grads(MASK, MASK.replace('<', '>=')),

@@ -85,7 +85,7 @@ def expect_init_mlp(got, layers, batchnorm, seed, what, recipe=None):
         if kind in STARTS:
             checks.append(lambda name=name, shape=shape, kind=kind: expect_array(
                 got[name], np.full(shape, STARTS[kind]), f'{what}[{name!r}]', rtol=0, atol=0,
-                known_mistakes=[(got[name], f'{kind}l starts at {STARTS[kind]:g} in every entry')]))
+                known_mistakes=[(got[name], f'every entry of {kind}l starts at {STARTS[kind]:g}')]))
     expect_every(checks)
 
 

@@ -231,3 +231,9 @@ def test_mlp_defaults_are_the_contracts(student, name):
     """leaving out a hyper-parameter means the contract's default"""
     without, spelled_out = _defaults_of(student, name)
     expect_same_results(without, spelled_out, name, f'{name} without its hyper-parameters')
+    if name == 'mlp_loss_and_grads':        # the seed's default draws masks only with dropout
+        n = network(True)
+        expect_same_results(student.mlp.mlp_loss_and_grads(n['X'], n['y'], n['params'], keep_prob=0.7),
+                            student.mlp.mlp_loss_and_grads(n['X'], n['y'], n['params'], keep_prob=0.7,
+                                                           seed=DEFAULTS[name]['seed']),
+                            name, f'{name}(X, y, params, keep_prob=0.7) without its seed')
