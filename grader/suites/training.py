@@ -1,5 +1,7 @@
 """Helpers the suites share to check training: the update rule, replayed by the grader."""
 
+import math
+
 import numpy as np
 
 from grader import tasks
@@ -8,6 +10,7 @@ from grader.engine.seam import StudentFailure
 from grader.spec import TASKS, THRESHOLDS
 
 from .mistakes import momentum_diagnosis
+from .mlp_network import mlp_shapes
 
 
 def momentum_replay(params, loss_and_grads, epsilon, momentum, passes):
@@ -218,18 +221,16 @@ def expect_accuracy(name, student, seed, predict):
     this test grades the fit alone) against the task's calibrated threshold.
 
     Inputs:
-    - name: the task's name in grader.spec.TASKS (a 'two_layer', 'deep' or 'cnn' model)
+    - name: the task's name in grader.spec.TASKS
     - student: the seam
     - seed: data and init seed
-    - predict: trusted function of the task's model: (X, params, actFun_type) -> labels for
-      'two_layer' and 'deep', (X, params) -> labels for 'cnn'
+    - predict: trusted function of the task's model: (X, params) -> labels for a 'cnn',
+      (X, params, actFun_type) -> labels for the others
     """
     task, calibration = TASKS[name], THRESHOLDS[name]
     X_train, X_test, y_train, y_test = tasks.dataset(task, seed)
-    fit, count, shapes = _fit_facts(task, X_train, y_train)
-    trained, losses = fit_result(tasks.train(task, student, X_train, y_train, seed), fit)
-    expect_losses(losses, count, fit)
-    params = contract_params(trained, shapes, f'the params {fit} returned')
+    trained = tasks.train(task, student, X_train, y_train, seed)
+    fit, params = {'mlp': _mlp_fit_params}.get(task.model, _fit_params)(task, trained, X_train, y_train)
     labels = predict(X_test, params) if task.model == 'cnn' else predict(X_test, params, task.fit['actFun_type'])
     accuracy = float(np.mean(np.asarray(labels) == y_test))
     if accuracy < calibration['threshold']:
@@ -239,14 +240,32 @@ def expect_accuracy(name, student, seed, predict):
                        f'{calibration["seeds"]} seeds it was calibrated on)')
 
 
-def _fit_facts(task, X, y):
-    """(name of the fit function, number of losses it returns, shapes of its params) for a task's
-    model trained on (X, y)."""
-    classes = int(y.max()) + 1
+def _fit_params(task, trained, X_train, y_train):
+    """(the fit's name, its params in the contract's shapes) of what fit_model, deep_fit or
+    cnn_fit returned, after checking its losses: one per pass, or per step of a minibatch fit."""
+    classes = int(y_train.max()) + 1
     if task.model == 'cnn':
-        steps = task.fit['num_epochs'] * -(-len(X) // task.fit['batch_size'])
-        return 'cnn_fit', steps, cnn_shapes(X.shape[1:], task.fit['num_filters'], task.fit['filter_size'],
-                                            task.fit['hidden_dim'], classes)
-    if task.model == 'deep':
-        return 'deep_fit', task.fit['num_passes'], network_shapes(list(task.shape))
-    return 'fit_model', task.fit['num_passes'], network_shapes([X.shape[1], task.shape, classes])
+        fit, count = 'cnn_fit', task.fit['num_epochs'] * math.ceil(len(X_train) / task.fit['batch_size'])
+        shapes = cnn_shapes(X_train.shape[1:], task.fit['num_filters'], task.fit['filter_size'],
+                            task.fit['hidden_dim'], classes)
+    elif task.model == 'deep':
+        fit, count, shapes = 'deep_fit', task.fit['num_passes'], network_shapes(list(task.shape))
+    else:
+        fit, count = 'fit_model', task.fit['num_passes']
+        shapes = network_shapes([X_train.shape[1], task.shape, classes])
+    trained, losses = fit_result(trained, fit)
+    expect_losses(losses, count, fit)
+    return fit, contract_params(trained, shapes, f'the params {fit} returned')
+
+
+def _mlp_fit_params(task, trained, X_train, y_train):
+    """('mlp_fit', its params' contract keys) of what mlp_fit returned, (params, history), after
+    checking history['loss']: one loss per step. Other keys of params are init_mlp's to answer for."""
+    params, history = fit_result(trained, 'mlp_fit')
+    if not isinstance(history, dict) or 'loss' not in history:
+        raise Mismatch("mlp_fit must return a tuple (params, history), history a dict with the key 'loss'")
+    expect_losses(history['loss'], task.fit['num_epochs'] * math.ceil(len(X_train) / task.fit['batch_size']),
+                  'mlp_fit')
+    shapes = mlp_shapes(task.shape, task.fit['batchnorm'])
+    params = {key: params[key] for key in shapes if key in params} if isinstance(params, dict) else params
+    return 'mlp_fit', contract_params(params, shapes, 'the params mlp_fit returned')

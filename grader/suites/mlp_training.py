@@ -1,0 +1,341 @@
+"""Checks of Part 7's recipes that both suites share: init_mlp, and mlp_fit replayed step
+for step by the grader (its batches, its momentum steps, its running statistics, its history).
+
+A fit is replayed without dropout (keep_prob = 1): the contract lets dropout masks be drawn in
+any way that leaves the batch generator alone, so only a fit without them has one right answer.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params
+from grader.engine.seam import StudentFailure
+
+from . import mlp_mistakes as mistakes
+from . import mlp_network as net
+from .initialisation import expect_recipe
+from .training import contract_params
+
+MOMENTUM = 0.9          # running = MOMENTUM * running + (1 - MOMENTUM) * batch statistic
+RTOL, ATOL = 1e-6, 1e-9
+RULE = ('from your own init_mlp with the same seed and zero velocities; at the start of every epoch order = '
+        'rng.permutation(N) from a second np.random.default_rng(seed), and the batches are consecutive slices of '
+        'order; each step records its batch\'s loss, then v = momentum * v - epsilon * grad and p = p + v for '
+        'every learned parameter')
+RUNNING_RULE = ('after every step, running_mean = 0.9 * running_mean + 0.1 * mean and running_var = 0.9 * '
+                'running_var + 0.1 * var, with the batch statistics of that step\'s forward pass')
+STARTS = {'gamma': 1.0, 'beta': 0.0, 'running_mean': 0.0, 'running_var': 1.0}
+
+
+def expect_tuple(got, names, what):
+    """The parts of a tuple result, named as the contract names them; Mismatch unless there are as many."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        raise Mismatch(f'{what} must return a tuple ({", ".join(names)})')
+    return got
+
+
+def expect_gradient_keys(grads, params, what):
+    """mlp_loss_and_grads's grads must have every key of params but the running statistics; returns it."""
+    if isinstance(grads, dict) and any(name.startswith(net.RUNNING) for name in grads):
+        raise Mismatch(f'{what} returned grads with keys {sorted(grads)}. {mistakes.RUNNING_IN_GRADS[0].upper()}'
+                       f'{mistakes.RUNNING_IN_GRADS[1:]}.')
+    return expect_keys(grads, net.learned(params), what)
+
+
+# ------------------------------------------------------------------- init_mlp
+
+def recipe_keys(layers, batchnorm):
+    """The names init_mlp draws or zeroes as init_deep does: every Wl and bl it has."""
+    return [name for name in net.mlp_shapes(layers, batchnorm) if name[0] in 'Wb' and name[1:].isdigit()]
+
+
+def contract_init(layers, batchnorm, seed):
+    """init_mlp(layers, batchnorm, seed) as the contract defines it, computed by the grader."""
+    rng, drawn = np.random.default_rng(seed), {}
+    for name, shape in net.mlp_shapes(layers, batchnorm).items():
+        kind = name.rstrip('0123456789')
+        drawn[name] = (rng.standard_normal(shape) / np.sqrt(shape[0]) if kind == 'W'
+                       else np.full(shape, STARTS.get(kind, 0.0)))
+    return drawn
+
+
+def expect_init_mlp(got, layers, batchnorm, seed, what, recipe=None):
+    """Check init_mlp's result: its keys (naming a bias kept under batch norm), its shapes,
+    the weights of init_deep's recipe and the starting values of batch norm's arrays.
+
+    Inputs:
+    - got: what the submission returned
+    - layers, batchnorm, seed: the call's arguments
+    - what: how to name the call
+    - recipe: the reference's {Wl, bl} for the call, or None to compute them here
+    """
+    shapes = net.mlp_shapes(layers, batchnorm)
+    if isinstance(got, dict) and set(got) != set(shapes):
+        explanation = mistakes.init_mlp_keys_mistake(got, layers, batchnorm)
+        raise Mismatch(f'{what} returned keys {sorted(got)}; expected {sorted(shapes)}.'
+                       + (f' {explanation[0].upper()}{explanation[1:]}.' if explanation else ''))
+    got = expect_params(got, shapes, what)
+    recipe = recipe or {name: value for name, value in contract_init(layers, batchnorm, seed).items()
+                        if name in recipe_keys(layers, batchnorm)}
+    checks = [lambda: expect_recipe({name: got[name] for name in recipe}, recipe, layers, seed, what)]
+    for name, shape in shapes.items():
+        kind = name.rstrip('0123456789')
+        if kind in STARTS:
+            checks.append(lambda name=name, shape=shape, kind=kind: expect_array(
+                got[name], np.full(shape, STARTS[kind]), f'{what}[{name!r}]', rtol=0, atol=0,
+                known_mistakes=[(got[name], f'every entry of {kind}l starts at {STARTS[kind]:g}')]))
+    expect_every(checks)
+
+
+def start_params(own_init, layers, batchnorm, seed, what):
+    """The params a fit starts from: the student's own init_mlp (its contract keys), or the
+    contract's when it cannot give them, so that a broken init_mlp costs its own tests only.
+
+    Inputs:
+    - own_init: function of no arguments calling the student's init_mlp
+    """
+    shapes = net.mlp_shapes(layers, batchnorm)
+    try:
+        got = own_init()
+        return contract_params({name: got[name] for name in shapes}, shapes, what)
+    except (StudentFailure, Mismatch, KeyError, TypeError):
+        return contract_init(layers, batchnorm, seed)
+
+
+# --------------------------------------------------------------------- mlp_fit
+
+def steps(samples, fit):
+    """The number of steps of a fit: num_epochs * ceil(N / batch_size)."""
+    return fit['num_epochs'] * math.ceil(samples / fit['batch_size'])
+
+
+def batch_orders(samples, fit, layers, kind='contract'):
+    """The batches of a fit, [[index array of every step] of every epoch].
+
+    - kind: 'contract' (a new permutation each epoch from default_rng(seed)), 'once' (the first
+      permutation every epoch), 'unshuffled' (the order of X) or 'init generator' (the
+      permutations of the generator that drew init_deep's weights, after its draws)
+    """
+    rng = np.random.default_rng(fit['seed'])
+    if kind == 'init generator':
+        for pair in zip(layers[:-1], layers[1:]):
+            rng.standard_normal(pair)
+    epochs, order = [], np.arange(samples)
+    for epoch in range(fit['num_epochs']):
+        if kind in ('contract', 'init generator') or (kind == 'once' and epoch == 0):
+            order = rng.permutation(samples)
+        epochs.append([order[start:start + fit['batch_size']] for start in range(0, samples, fit['batch_size'])])
+    return epochs
+
+
+# The running statistics under the contract's rule (explanation '') and known wrong ones:
+# functions (running, batch statistic, statistic after the step, batch size, 'mean' or 'var').
+RUNNING_RULES = {
+    '': lambda r, s, after, n, kind: MOMENTUM * r + (1 - MOMENTUM) * s,
+    mistakes.RUNNING_NOT_UPDATED: lambda r, s, after, n, kind: r,
+    mistakes.RUNNING_SWAPPED: lambda r, s, after, n, kind: (1 - MOMENTUM) * r + MOMENTUM * s,
+    mistakes.RUNNING_AFTER_STEP: lambda r, s, after, n, kind: MOMENTUM * r + (1 - MOMENTUM) * after,
+    mistakes.RUNNING_UNBIASED: lambda r, s, after, n, kind: MOMENTUM * r + (1 - MOMENTUM) * (
+        s * n / (n - 1) if kind == 'var' and n > 1 else s),
+}
+
+
+@dataclass
+class Replay:
+    """A fit replayed by the grader.
+
+    - params: after the last step, running statistics by the contract's rule
+    - losses: the loss of every step, (steps,)
+    - epochs: the params after every epoch
+    - running: {explanation: {running name: value}} under each rule of RUNNING_RULES
+    """
+    params: dict
+    losses: np.ndarray
+    epochs: list
+    running: dict
+
+
+def replay(params0, X, y, step, fit, layers, order='contract', momentum=None):
+    """mlp_fit without dropout, as the contract defines it, run by the grader.
+
+    Inputs:
+    - params0: the starting params, running statistics included
+    - X, y: the training data
+    - step: trusted function (X_batch, y_batch, params) -> (loss, gradients of the learned params)
+    - fit: mlp_fit's keyword arguments (epsilon, momentum, num_epochs, batch_size, seed, actFun_type)
+    - layers: layer_sizes
+    - order: the kind of batch_orders
+    - momentum: to replay with another momentum than fit's (0 for 'momentum ignored')
+    """
+    momentum = fit['momentum'] if momentum is None else momentum
+    params = {name: np.array(value, dtype=np.float64) for name, value in params0.items()}
+    names = list(net.learned(params))
+    velocity = {name: np.zeros_like(params[name]) for name in names}
+    running = {rule: {name: value for name, value in params.items() if name not in names} for rule in RUNNING_RULES}
+    losses, epochs = [], []
+    for epoch in batch_orders(len(X), fit, layers, order):
+        for batch in epoch:
+            X_batch, y_batch = X[batch], y[batch]
+            loss, grads = step(X_batch, y_batch, params)
+            before = net.forward(X_batch, params, fit['actFun_type'])[1]
+            losses.append(float(loss))
+            for name in names:
+                velocity[name] = momentum * velocity[name] - fit['epsilon'] * np.asarray(grads[name], dtype=np.float64)
+                params[name] = params[name] + velocity[name]
+            after = net.forward(X_batch, params, fit['actFun_type'])[1] if before else {}
+            for rule, update in RUNNING_RULES.items():
+                for l, statistics in before.items():
+                    for kind, value, later in zip(('mean', 'var'), statistics, after[l]):
+                        key = f'running_{kind}{l}'
+                        running[rule][key] = update(running[rule][key], value, later, len(batch), kind)
+            params.update(running[''])
+        epochs.append(dict(params))
+    return Replay(params, np.array(losses), epochs, {rule: values for rule, values in running.items() if rule})
+
+
+def fit_parts(got, what):
+    """(params, history) of what mlp_fit returned; Mismatch unless it is a pair whose history
+    is a dict of the contract's keys."""
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise Mismatch(f'{what} must return a tuple (params, history)')
+    trained, history = got
+    keys = {'loss', 'train_accuracy', 'val_accuracy'}
+    if not isinstance(history, dict) or set(history) != keys:
+        found = sorted(history) if isinstance(history, dict) else f'a {type(history).__name__}'
+        raise Mismatch(f'{what} returned a history of {found}; expected a dict with the keys {sorted(keys)}')
+    if not isinstance(trained, dict):
+        raise Mismatch(f'{what} returned params of type {type(trained).__name__}; expected a dict')
+    return trained, history
+
+
+def expect_batch_losses(got, count, what):
+    """history['loss'] must hold one finite loss per step; returns it as a float array."""
+    array = as_array(got, f"{what}: history['loss']")
+    if array.shape != (count,):
+        raise Mismatch(f"{what} returned history['loss'] of shape {array.shape}; expected ({count},): one batch "
+                       'loss per step, num_epochs * ceil(N / batch_size) steps')
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise Mismatch(f"{what} returned {int(bad.sum())} losses that are NaN or inf, the first at step "
+                       f'{int(np.argmax(bad))}: the training diverged')
+    return array.astype(np.float64)
+
+
+def _follows(params, losses, replayed, running=False):
+    """Whether a fit's losses and learned params (and its running statistics when `running`) are a replay's."""
+    return (np.allclose(losses, replayed.losses, rtol=RTOL, atol=1e-10)
+            and all(np.allclose(params[name], replayed.params[name], rtol=RTOL, atol=ATOL)
+                    for name in (replayed.params if running else net.learned(replayed.params))))
+
+
+def _replays(exact, params0, X, y, step, fit, layers, own_step):
+    """The replays a right fit may follow: from the student's own init_mlp or the contract's, with
+    the exact gradients or the student's own mlp_loss_and_grads; lazily, the exact one first."""
+    contract = contract_init(layers, fit['batchnorm'], fit['seed'])
+    starts = [params0] + [contract] * any(not np.allclose(params0[name], contract[name], rtol=1e-10, atol=1e-14)
+                                          for name in params0)
+    for start in starts:
+        yield exact if start is params0 else replay(start, X, y, step, fit, layers)
+        own = _own_replay(start, X, y, own_step, fit, layers) if own_step else None
+        if own is not None:
+            yield own
+
+
+def _own_replay(params0, X, y, own_step, fit, layers):
+    """The replay with the student's own mlp_loss_and_grads, or None when it cannot run."""
+    def step(X_batch, y_batch, params):
+        loss, grads = own_step(X_batch, y_batch, params)
+        return float(loss), {name: np.asarray(grads[name], dtype=np.float64) for name in net.learned(params)}
+    try:
+        return replay(params0, X, y, step, fit, layers)
+    except (StudentFailure, Mismatch, TypeError, ValueError, KeyError, IndexError):
+        return None
+
+
+WRONG_FITS = [({'momentum': 0.0}, mistakes.MOMENTUM_IGNORED), ({'order': 'once'}, mistakes.NOT_RESHUFFLED),
+              ({'order': 'unshuffled'}, mistakes.NOT_SHUFFLED), ({'order': 'init generator'}, mistakes.INIT_GENERATOR)]
+
+
+def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=None):
+    """Check mlp_fit's batch losses and learned parameters against the grader's replay.
+
+    The fit is right when it follows the contract with the exact gradients, or with those of
+    the student's own mlp_loss_and_grads (whose mistakes cost its own tests), from the student's
+    own init_mlp or from the contract's (whose mistakes cost init_mlp's tests). Known wrong fits
+    (momentum ignored, batches drawn another way) are replayed to name them.
+
+    Inputs:
+    - got: what mlp_fit returned (keep_prob 1)
+    - params0: the params it starts from (start_params)
+    - X, y, step, fit, layers: as replay
+    - what: how to name the call
+    - own_step: function (X_batch, y_batch, params) -> the student's mlp_loss_and_grads, or None
+
+    Returns:
+    - (the returned params in the contract's keys, history, the Replay they follow)
+    """
+    params, history = fit_parts(got, what)
+    losses = expect_batch_losses(history['loss'], steps(len(X), fit), what)
+    params = contract_params({name: params[name] for name in params0 if name in params},
+                             {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
+    exact = replay(params0, X, y, step, fit, layers)
+    if _follows(params, losses, exact, running=True):
+        return params, history, exact
+    followed = [replayed for replayed in _replays(exact, params0, X, y, step, fit, layers, own_step)
+                if _follows(params, losses, replayed)]
+    if followed:
+        return params, history, next((replayed for replayed in followed if _follows(params, losses, replayed, True)),
+                                     followed[0])
+    wrong = [(replay(params0, X, y, step, fit, layers, **change), why) for change, why in WRONG_FITS
+             if change.get('momentum', 1.0) != fit['momentum']]
+    expect_array(losses, exact.losses, f"{what}: history['loss'] ({RULE})", rtol=RTOL,
+                 known_mistakes=[(replayed.losses, why) for replayed, why in wrong])
+    expect_every([lambda name=name: expect_array(
+        params[name], exact.params[name], f"{what}: params[{name!r}] after {len(losses)} steps ({RULE})",
+        rtol=RTOL, atol=ATOL, known_mistakes=[(replayed.params[name], why) for replayed, why in wrong])
+        for name in net.learned(exact.params)])
+    raise Mismatch(f'{what} does not follow the update rule ({RULE})')
+
+
+def expect_running(params, replayed, what):
+    """Check the running statistics a fit returned against those of its replay."""
+    names = [name for name in replayed.params if name.startswith(net.RUNNING)]
+    expect_every([lambda name=name: expect_array(
+        params[name], replayed.params[name], f'{what}: params[{name!r}] ({RUNNING_RULE})', rtol=RTOL, atol=ATOL,
+        known_mistakes=[(values[name], why) for why, values in replayed.running.items()]) for name in names])
+
+
+def expect_history(history, replayed, data, predict, own_predict, what):
+    """Check a fit's accuracies: one per epoch, each that of the parameters after that epoch.
+
+    Inputs:
+    - history: the fit's history dict
+    - replayed: the Replay the fit follows
+    - data: {'train_accuracy': (X, y), 'val_accuracy': (X_val, y_val) or None}
+    - predict: trusted function (X, params) -> labels
+    - own_predict: function (X, params) -> the student's mlp_predict's labels
+    """
+    epochs = len(replayed.epochs)
+    for key, pair in data.items():
+        got = as_array(history[key], f'{what}: history[{key!r}]') if len(history[key]) else np.zeros(0)
+        if pair is None:
+            if got.size:
+                raise Mismatch(f'{what} was given no validation data but returned history[{key!r}] of '
+                               f'{got.size} entries; expected an empty list')
+            continue
+        if got.shape != (epochs,):
+            raise Mismatch(f'{what} returned history[{key!r}] of shape {got.shape}; expected ({epochs},), one '
+                           'accuracy per epoch')
+        if np.any(got > 1):
+            raise Mismatch(f'{what} returned history[{key!r}] = {got.tolist()}: an accuracy is the fraction of '
+                           'samples labelled correctly, in [0, 1], not a percentage')
+        X, y = pair
+        want = np.array([np.mean(np.asarray(predict(X, params)) == y) for params in replayed.epochs])
+        if np.allclose(got, want, rtol=0, atol=1e-12):
+            continue
+        own = np.array([np.mean(np.asarray(own_predict(X, params)) == y) for params in replayed.epochs])
+        if not np.allclose(got, own, rtol=0, atol=1e-12):
+            expect_array(got, want, f'{what}: history[{key!r}], the fraction of samples that mlp_predict labels '
+                                    'correctly after each epoch', rtol=0, atol=1e-12)

@@ -1,0 +1,239 @@
+"""Part 7, public: dropout, batch normalisation and their network on fixed inputs.
+
+Each test calls one contract function (a fit also its own init_mlp, where the contract starts
+it). Closed forms are spelled out here; the other expectations come from expected_mlp.json.
+Losses, gradients and labels a test needs besides are the grader's own (mlp_network.py).
+"""
+
+import numpy as np
+import pytest
+
+from grader.engine.checks import (Mismatch, as_array, expect_array, expect_every, expect_labels, expect_raises,
+                                  expect_same, expect_scalar)
+from grader.spec import DEFAULTS
+from grader.suites import mlp_network as net
+from grader.suites.mistakes import l2_gradient_mistakes
+from grader.suites.mlp_mistakes import (batchnorm_backward_mistakes, batchnorm_forward_mistakes,
+                                        batchnorm_inference_mistakes, dropout_backward_mistakes,
+                                        dropout_forward_mistakes, mlp_loss_mistakes, mlp_predict_mistakes)
+from grader.suites.mlp_training import (expect_batch_losses, expect_fit_follows, expect_gradient_keys, expect_history,
+                                        expect_init_mlp, expect_running, expect_tuple, fit_parts, start_params, steps)
+
+from .cases import expected as _expected
+from .mlp_cases import EXPECTED_FILE, LAYERS, batchnorm_case, dropout_case, fit_data, network
+
+
+def expected(key):
+    return _expected(key, file=EXPECTED_FILE)
+
+
+@pytest.mark.points(0.5, 'dropout_forward')
+def test_dropout_forward(student):
+    """dropout_forward: the mask of np.random.default_rng(seed), compared exactly, and x * mask / keep_prob"""
+    x, what = dropout_case()['x'], 'dropout_forward(x, 0.6, 7)'
+    out, mask = expect_tuple(student.mlp.dropout_forward(x, 0.6, 7), ('out', 'mask'), what)
+    kept = np.where(np.random.default_rng(7).random(x.shape) < 0.6, 1.0, 0.0)
+    wrong = dropout_forward_mistakes(x, 0.6, 7)
+    expect_every([lambda: expect_array(mask, kept, f'{what}: mask', rtol=0, atol=0, known_mistakes=wrong['mask']),
+                  lambda: expect_array(out, x * kept / 0.6, f'{what}: out', known_mistakes=wrong['out'])])
+
+
+@pytest.mark.points(0.4, 'dropout_backward')
+def test_dropout_backward(student):
+    """dropout_backward: dout through the kept units, scaled as in the forward pass"""
+    case = dropout_case()
+    mask = np.where(np.random.default_rng(3).random(case['x'].shape) < 0.5, 1.0, 0.0)
+    expect_array(student.mlp.dropout_backward(case['dout'], mask, 0.5), case['dout'] * mask / 0.5,
+                 'dropout_backward(dout, mask, 0.5)', known_mistakes=dropout_backward_mistakes(case['dout'], mask, 0.5))
+
+
+@pytest.mark.points(0.6, 'batchnorm_forward')
+def test_batchnorm_forward(student):
+    """batchnorm_forward: the batch's mean and biased variance, (1, D), and the normalised output"""
+    c, what = batchnorm_case(), 'batchnorm_forward(x, gamma, beta)'
+    out, mean, var = expect_tuple(student.mlp.batchnorm_forward(c['x'], c['gamma'], c['beta']),
+                                  ('out', 'mean', 'var'), what)
+    want_mean, want_var = net.batch_statistics(c['x'])
+    want_out = c['gamma'] * (c['x'] - want_mean) / np.sqrt(want_var + 1e-5) + c['beta']
+    wrong = batchnorm_forward_mistakes(c['x'], c['gamma'], c['beta'])
+    expect_every([lambda: expect_array(out, want_out, f'{what}: out', known_mistakes=wrong['out']),
+                  lambda: expect_array(mean, want_mean, f'{what}: mean'),
+                  lambda: expect_array(var, want_var, f'{what}: var', known_mistakes=wrong['var'])])
+
+
+@pytest.mark.points(0.8, 'batchnorm_backward')
+def test_batchnorm_backward(student):
+    """batchnorm_backward: dx through the batch statistics, dgamma and dbeta of shape (1, D)"""
+    c, what = batchnorm_case(), 'batchnorm_backward(dout, x, gamma, beta)'
+    got = expect_tuple(student.mlp.batchnorm_backward(c['dout'], c['x'], c['gamma'], c['beta']),
+                       ('dx', 'dgamma', 'dbeta'), what)
+    want = expected('batchnorm_backward')
+    wrong = {'dx': batchnorm_backward_mistakes(c['dout'], c['x'], c['gamma'])}
+    expect_every([lambda name=name, value=value: expect_array(value, want[name], f'{what}: {name}',
+                                                              known_mistakes=wrong.get(name, ()))
+                  for name, value in zip(('dx', 'dgamma', 'dbeta'), got)])
+
+
+@pytest.mark.points(0.4, 'batchnorm_inference')
+def test_batchnorm_inference(student):
+    """batchnorm_inference: normalised with the running statistics, not the batch's"""
+    c = batchnorm_case()
+    args = (c['x'], c['gamma'], c['beta'], c['running_mean'], c['running_var'])
+    expect_array(student.mlp.batchnorm_inference(*args),
+                 c['gamma'] * (c['x'] - c['running_mean']) / np.sqrt(c['running_var'] + 1e-5) + c['beta'],
+                 'batchnorm_inference(x, gamma, beta, running_mean, running_var)',
+                 known_mistakes=batchnorm_inference_mistakes(*args))
+
+
+@pytest.mark.points(0.4, 'init_mlp')
+def test_init_mlp_with_batchnorm(student):
+    """init_mlp with batch norm: init_deep's weights, gamma ones, beta zeros, running statistics, no hidden bias"""
+    want = expected('init_mlp_batchnorm_seed_3')
+    expect_init_mlp(student.mlp.init_mlp(LAYERS, True, 3), LAYERS, True, 3, f'init_mlp({LAYERS}, True, 3)',
+                    recipe={name: value for name, value in want.items() if name[0] in 'Wb' and name[1:].isdigit()})
+
+
+@pytest.mark.points(0.2, 'init_mlp')
+def test_init_mlp_without_batchnorm(student):
+    """init_mlp without batch norm: exactly init_deep's params"""
+    expect_init_mlp(student.mlp.init_mlp(LAYERS, False, 3), LAYERS, False, 3, f'init_mlp({LAYERS}, False, 3)',
+                    recipe=expected('init_mlp_plain_seed_3'))
+
+
+def check_loss_and_grads(student, case, act, reg, keep_prob, seed, key):
+    """mlp_loss_and_grads on a public case against expected_mlp.json's loss and gradients."""
+    X, y, params = case['X'], case['y'], case['params']
+    what = f"mlp_loss_and_grads(X, y, params, '{act}', {reg}, {keep_prob}, {seed})"
+    loss, grads = expect_tuple(student.mlp.mlp_loss_and_grads(X, y, params, act, reg, keep_prob, seed),
+                               ('loss', 'grads'), what)
+    want = expected(f'mlp_grads_{key}')
+    grads = expect_gradient_keys(grads, params, f'{what}: grads')
+
+    def check(name):
+        mistakes = l2_gradient_mistakes(want[name], params[name], reg, len(y)) if name.startswith('W') else ()
+        expect_array(grads[name], want[name], f"{what}: grads['{name}']", batch=len(y), known_mistakes=mistakes)
+
+    expect_every([lambda: expect_scalar(loss, expected(f'mlp_loss_{key}'), f'{what}: loss', batch=len(y),
+                                        known_mistakes=mlp_loss_mistakes(X, y, params, act, reg, keep_prob, seed))]
+                 + [lambda name=name: check(name) for name in want])
+
+
+@pytest.mark.points(0.6, 'mlp_loss_and_grads')
+def test_mlp_loss_and_grads_with_batchnorm_and_dropout(student):
+    """mlp_loss_and_grads with batch norm, dropout (one generator for every mask) and L2"""
+    check_loss_and_grads(student, network(True), 'relu', 0.1, 0.7, 11, 'batchnorm_dropout')
+
+
+@pytest.mark.points(0.4, 'mlp_loss_and_grads')
+def test_mlp_loss_and_grads_without_batchnorm(student):
+    """mlp_loss_and_grads without batch norm or dropout, with L2"""
+    check_loss_and_grads(student, network(False), 'tanh', 0.1, 1.0, 0, 'plain')
+
+
+@pytest.mark.points(0.5, 'mlp_predict')
+def test_mlp_predict_uses_the_running_statistics(student):
+    """mlp_predict: inference mode, with the running statistics, for a batch and for single samples"""
+    case = network(True)
+    X, params, want = case['X'], case['params'], expected('mlp_predict')
+    what = "mlp_predict(X, params, 'relu')"
+    got = expect_labels(student.mlp.mlp_predict(X, params, 'relu'), len(X), 3, what)
+    expect_array(got.astype(float), want, what, known_mistakes=mlp_predict_mistakes(X, params, 'relu'))
+    for i in range(3):
+        one = f"mlp_predict(X[{i}:{i + 1}], params, 'relu'), one sample alone"
+        label = expect_labels(student.mlp.mlp_predict(X[i:i + 1], params, 'relu'), 1, 3, one)
+        expect_array(label.astype(float), want[i:i + 1], one, known_mistakes=mlp_predict_mistakes(X[i:i + 1], params,
+                                                                                                  'relu'))
+
+
+FIT = dict(actFun_type='tanh', epsilon=0.1, momentum=0.9, reg_lambda=0.01, keep_prob=1.0, batchnorm=True,
+           num_epochs=2, batch_size=8, seed=5)
+
+
+def fit(student, data, **validation):
+    """(the start, what mlp_fit returned, its description) for FIT on `data`."""
+    layers = LAYERS
+    start = start_params(lambda: student.mlp.init_mlp(layers, True, FIT['seed']), layers, True, FIT['seed'],
+                         f"init_mlp({layers}, True, {FIT['seed']})")
+    got = student.mlp.mlp_fit(data['X'], data['y'], layers, **FIT, **validation)
+    return start, got, f'mlp_fit(X, y, {layers}, ...)'
+
+
+def follows(student, data, start, got, what):
+    return expect_fit_follows(got, start, data['X'], data['y'], net.numerical_step('tanh', FIT['reg_lambda']), FIT,
+                              LAYERS, what, own_step=lambda X, y, p: student.mlp.mlp_loss_and_grads(
+                                  X, y, p, 'tanh', FIT['reg_lambda']))
+
+
+@pytest.mark.points(0.8, 'mlp_fit')
+def test_mlp_fit_replays_its_batches_running_statistics_and_history(student):
+    """mlp_fit: two epochs replayed step for step from your own init_mlp; running statistics; accuracies per epoch"""
+    data = fit_data()
+    start, got, what = fit(student, data, X_val=data['X_val'], y_val=data['y_val'])
+    params, history, replayed = follows(student, data, start, got, what)
+    expect_running(params, replayed, what)
+    expect_history(history, replayed, {'train_accuracy': (data['X'], data['y']),
+                                       'val_accuracy': (data['X_val'], data['y_val'])},
+                   lambda X, p: net.labels(X, p, 'tanh'), lambda X, p: student.mlp.mlp_predict(X, p, 'tanh'), what)
+
+
+@pytest.mark.points(0.3, 'mlp_fit')
+def test_mlp_fit_history_without_validation_data(student):
+    """mlp_fit without X_val: a loss per step, an accuracy per epoch, no validation accuracy; X_val alone raises"""
+    data = fit_data()
+    what = f'mlp_fit(X, y, {LAYERS}, ...) without X_val'
+    _, history = fit_parts(student.mlp.mlp_fit(data['X'], data['y'], LAYERS, **FIT), what)
+    expect_batch_losses(history['loss'], steps(len(data['X']), FIT), what)
+    accuracies = as_array(history['train_accuracy'], f"{what}: history['train_accuracy']")
+    if accuracies.shape != (FIT['num_epochs'],) or not np.all((accuracies >= 0) & (accuracies <= 1)):
+        raise Mismatch(f"{what} returned history['train_accuracy'] = {accuracies.tolist()}; expected "
+                       f"{FIT['num_epochs']} fractions in [0, 1], one per epoch")
+    if len(history['val_accuracy']):
+        raise Mismatch(f"{what} returned history['val_accuracy'] = {history['val_accuracy']}; expected [] when "
+                       'neither X_val nor y_val is given')
+    for given in ('X_val', 'y_val'):
+        expect_raises(lambda: student.mlp.mlp_fit(data['X'], data['y'], LAYERS, **{**FIT, 'num_epochs': 1},
+                                                  **{given: data[given]}),
+                      'ValueError', f'mlp_fit(X, y, {LAYERS}, ..., {given}={given}) without the other')
+
+
+def _defaults_of(student, name):
+    """(the call without hyper-parameters, the call with the contract's defaults spelled out)."""
+    c, n, mlp = batchnorm_case(), network(True), student.mlp
+    X, y, params = n['X'], n['y'], n['params']
+    calls = {'batchnorm_forward': lambda **kw: mlp.batchnorm_forward(c['x'], c['gamma'], c['beta'], **kw),
+             'batchnorm_backward': lambda **kw: mlp.batchnorm_backward(c['dout'], c['x'], c['gamma'], c['beta'], **kw),
+             'batchnorm_inference': lambda **kw: mlp.batchnorm_inference(c['x'], c['gamma'], c['beta'],
+                                                                         c['running_mean'], c['running_var'], **kw),
+             'init_mlp': lambda **kw: mlp.init_mlp(LAYERS, **kw),
+             'mlp_loss_and_grads': lambda **kw: mlp.mlp_loss_and_grads(X, y, params, **kw),
+             'mlp_predict': lambda **kw: mlp.mlp_predict(X, params, **kw),
+             'mlp_fit': lambda **kw: mlp.mlp_fit(fit_data()['X'], fit_data()['y'], LAYERS, **kw)}
+    return calls[name](), calls[name](**DEFAULTS[name])
+
+
+TUPLES = {'batchnorm_forward': 3, 'batchnorm_backward': 3, 'mlp_loss_and_grads': 2, 'mlp_fit': 2}
+
+
+def expect_same_results(without, spelled_out, name, what):
+    """expect_same, part by part for a function that returns a tuple."""
+    if name not in TUPLES:
+        return expect_same(without, spelled_out, what)
+    names = [str(i) for i in range(TUPLES[name])]
+    for i, (got, want) in enumerate(zip(expect_tuple(without, names, what), expect_tuple(spelled_out, names, what))):
+        expect_same(got, want, f'{what}, part {i} of its result')
+
+
+@pytest.mark.parametrize('name', [pytest.param(name, marks=[pytest.mark.points(0.1, name)]
+                                               + [pytest.mark.training] * (name == 'mlp_fit'))
+                                  for name in ('batchnorm_forward', 'batchnorm_backward', 'batchnorm_inference',
+                                               'init_mlp', 'mlp_loss_and_grads', 'mlp_predict', 'mlp_fit')])
+def test_mlp_defaults_are_the_contracts(student, name):
+    """leaving out a hyper-parameter means the contract's default"""
+    without, spelled_out = _defaults_of(student, name)
+    expect_same_results(without, spelled_out, name, f'{name} without its hyper-parameters')
+    if name == 'mlp_loss_and_grads':        # the seed's default draws masks only with dropout
+        n = network(True)
+        expect_same_results(student.mlp.mlp_loss_and_grads(n['X'], n['y'], n['params'], keep_prob=0.7),
+                            student.mlp.mlp_loss_and_grads(n['X'], n['y'], n['params'], keep_prob=0.7,
+                                                           seed=DEFAULTS[name]['seed']),
+                            name, f'{name}(X, y, params, keep_prob=0.7) without its seed')
