@@ -30,11 +30,19 @@ runs hidden tests on random inputs and checks the held-out accuracy of your netw
 
 
 def function_cells(source):
-    """The top-level functions and classes of a module, each as its own source text;
+    """The top-level functions and classes of a module, each as its own source text, with the
+    module's constants (whole lines, comments kept) at the top of the definition after them;
     imports, the module docstring and comments between definitions are left out."""
-    tree = ast.parse(source)
-    return [ast.get_source_segment(source, node) for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    tree, lines = ast.parse(source), source.splitlines()
+    cells, constants = [], []
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            constants += lines[node.lineno - 1:node.end_lineno]
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            above = '\n'.join(constants + ['', '', '']) if constants else ''
+            cells.append(above + ast.get_source_segment(source, node))
+            constants = []
+    return cells
 
 
 def training_cells():
@@ -96,7 +104,7 @@ def parts_of(modules, spec=SPEC):
     by_part = {part.number: [] for part in spec.parts}
     for module in spec.modules:
         functions = function_cells(modules[module.name])
-        names = [ast.parse(f).body[0].name for f in functions]
+        names = [ast.parse(f).body[-1].name for f in functions]
         part = next(part_of[n] for n in names if n in part_of)
         for name, function in zip(names, functions):
             part = part_of.get(name, part)
