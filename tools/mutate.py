@@ -1,8 +1,9 @@
 """Mutation testing of the grader: small AST mutations of the reference, graded.
 
-A mutant is killed when it scores below 100 with the all-suite. A surviving mutant is
-either listed in EQUIVALENT, with the reason it cannot change any result, or is a hole
-in the tests.
+A mutant is killed when it scores below full marks with the all-suite, graded on the parts
+its module can reach (its own and those of the modules that import it). A surviving
+mutant is either listed in EQUIVALENT, with the reason it cannot change any result, or is
+a hole in the tests.
 
 Usage: python -m tools.mutate [--jobs 2] [--only MODULE]
 """
@@ -87,19 +88,37 @@ def _changes(node, docstrings):
             yield f'{node.value!r} -> {new!r}', lambda n, new=new: setattr(n, 'value', new)
 
 
+def parts_reached(module):
+    """Numbers of the parts whose functions live in `module` or in a module of the reference
+    that imports it, directly or through others."""
+    reached, grew = {module.removesuffix('.py')}, True
+    while grew:
+        importers = {name.removesuffix('.py') for name in GRADED_MODULES
+                     if any(f'from .{other} import' in (ROOT / 'solution' / name).read_text() for other in reached)}
+        grew = not importers <= reached
+        reached |= importers
+    return sorted(part.number for part in SPEC.parts
+                  if any(set(part.functions) & set(m.functions) for m in SPEC.modules if m.name in reached))
+
+
 def grade_mutant(module, description, source, workdir):
-    """Score of the reference with one module replaced by a mutant; None on a timeout."""
+    """Fraction of the points the reference keeps with one module replaced by a mutant, over
+    the parts that module reaches; None on a timeout."""
     folder = Path(tempfile.mkdtemp(dir=workdir))
     for name in GRADED_MODULES:
         shutil.copy(ROOT / 'solution' / name, folder / name)
     (folder / module).write_text(source)
     out = folder / 'results.json'
     try:
-        subprocess.run([sys.executable, '-m', 'grader', 'grade', str(folder), '--suite', 'all',
-                        '--out', str(out), '--quiet'], cwd=ROOT, capture_output=True, timeout=TIMEOUT)
+        subprocess.run([sys.executable, '-m', 'grader', 'grade', str(folder), '--suite', 'all', '--parts',
+                        ','.join(map(str, parts_reached(module))), '--out', str(out), '--quiet'],
+                       cwd=ROOT, capture_output=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return None
-    return json.loads(out.read_text())['score'] if out.exists() else None
+    if not out.exists():
+        return None
+    results = json.loads(out.read_text())
+    return results['score'] / results['extra_data']['max_score']
 
 
 def main(argv=None):
@@ -112,7 +131,7 @@ def main(argv=None):
             for description, source in mutants((ROOT / 'solution' / module).read_text())]
     with tempfile.TemporaryDirectory() as workdir, ThreadPoolExecutor(args.jobs) as pool:
         scores = list(pool.map(lambda job: grade_mutant(*job, workdir), jobs))
-    survivors = [f'{m}:{d}' for (m, d, _), s in zip(jobs, scores) if s == 100]
+    survivors = [f'{m}:{d}' for (m, d, _), s in zip(jobs, scores) if s == 1]
     equivalent = [key for key in survivors if key in EQUIVALENT]
     holes = [key for key in survivors if key not in EQUIVALENT]
     killed = len(jobs) - len(survivors)

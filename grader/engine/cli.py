@@ -105,14 +105,20 @@ def _assignment_option(command, default):
 
 def _spec(parser, args):
     try:
-        return specs.load(args.assignment)
+        spec = specs.load(args.assignment)
     except (OSError, ValueError, ImportError, AttributeError) as error:
         parser.error(f'--assignment {args.assignment}: {error}')
+    try:
+        return spec.offering(args.parts) if getattr(args, 'parts', None) else spec
+    except ValueError as error:
+        parser.error(f'--parts: {error}')
 
 
 def _grading_options(command, assignment):
     """The options `grade` and `batch` share: the assignment, visibility, sandbox and limits."""
     _assignment_option(command, assignment)
+    command.add_argument('--parts', type=specs.parse_parts, help='grade these parts only, e.g. 6 or 1-3,6 '
+                                                                  '(default: all)')
     command.add_argument('--hidden-visibility', choices=VISIBILITIES, default='after_published',
                          help='Gradescope visibility of hidden tests')
     command.add_argument('--sandbox', choices=('auto', 'bwrap', 'none'), default='auto',
