@@ -44,7 +44,7 @@ class Limits:
     """What one submission may use. Times are seconds, sizes bytes."""
 
     call_timeout: float = 10.0        # wall clock per call
-    training_timeout: float = 30.0    # wall clock per call in tests marked `training`
+    training_timeout: float = 60.0    # wall clock per call in tests marked `training`
     import_timeout: float = 10.0      # wall clock to import one module
     budget: float = 300.0             # wall clock of all calls of one submission together
     memory: int = 2 * GIB             # all processes of a submission together (each, without cgroups)
