@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from ..layout import RESULTS, write_json_atomically
 from ..text import spreadsheet_safe
 from . import class_report
+from .gradescope import points
 HARDEST = 10
 
 
@@ -58,7 +59,7 @@ def rows(collected):
             parts[test['extra_data']['part']] += test['score']
         table.append({'id': ident, 'score': results['score'], 'max_score': maximum,
                       'percent': round(100 * results['score'] / maximum, 2) if maximum else 0.0,
-                      **parts, 'outcome': outcome(results)})
+                      **{part: points(score) for part, score in parts.items()}, 'outcome': outcome(results)})
     return table
 
 
