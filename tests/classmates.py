@@ -1,6 +1,8 @@
 """A class of submissions written independently, and a copy disguised as a copier would.
 
-Each generated submission is the released skeleton with some of its stubs filled in. Every
+Each generated submission is the released skeleton of the modules below (parts 1-5) with
+some of its stubs filled in; the class answers no other part, so that no module is left
+all skeleton (identical stubs, shuffled in the copy, say nothing of who copied). Every
 stub has several correct ways to write it (vectorised or with loops, with a helper function
 or without, statements in another order); a student picks one per function at random, names
 the local variables after their own taste and sprinkles their own comments. Two students
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from tests.submissions import MODULE_FILES, ROOT
+from tests.submissions import ROOT
 
 # {module file: {function: [body templates]}}; $name is a local name the student chooses,
 # $_name a helper function (its definition, in HELPERS, goes to the end of the module).
@@ -228,9 +230,9 @@ def write_student(folder, rng, choices=None, names=None):
         names = _names(rng)
     folder = Path(folder)
     folder.mkdir(parents=True)
-    for module in MODULE_FILES:
+    for module in VARIANTS:
         skeleton = (ROOT / 'assignment' / module).read_text()
-        (folder / module).write_text(_fill(skeleton, VARIANTS.get(module, {}), choices, names, rng))
+        (folder / module).write_text(_fill(skeleton, VARIANTS[module], choices, names, rng))
     return choices, names
 
 
@@ -343,5 +345,5 @@ def write_class(folder, size, seed=0):
     rng = random.Random(f'{seed}-copier')
     original = folder / 'student000'
     write_notebook(folder / 'copier.ipynb', {name: disguise((original / name).read_text(), rng)
-                                             for name in MODULE_FILES})
+                                             for name in VARIANTS})
     return 'copier', 'student000'

@@ -1,6 +1,7 @@
 """Build submissions for the grader's tests: copies of the reference or the skeleton, edited;
 and grade them as the homework's grader does."""
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -9,11 +10,21 @@ from grader.spec import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE_FILES = SPEC.module_files
+# Parts 1-5 and their modules, for submissions edited there only: the tests of parts 6-8
+# would grade the reference's cnn.py and mlp.py again, at a few seconds a submission.
+PARTS_1_TO_5 = SPEC.offering([part.number for part in SPEC.parts if part.number <= 5])
 
 
-def grade(source, suite='public', **options):
-    """Grade a submission to this homework (grading.grade with its spec)."""
-    return grading.grade(source, SPEC, suite, **options)
+def grade(source, suite='public', spec=SPEC, **options):
+    """Grade a submission to this homework, or to an offering of some of its parts."""
+    return grading.grade(source, spec, suite, **options)
+
+
+@functools.cache
+def reference_score(suite='public', spec=SPEC):
+    """The reference's score on a suite of the homework or an offering, graded once per test
+    process: what a correct submission keeps."""
+    return grade(ROOT / 'solution', suite, spec)['score']
 
 
 def build(folder, base='solution', replace=(), append=None):

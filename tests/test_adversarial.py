@@ -23,13 +23,15 @@ from grader.engine.sandbox import confinement
 from grader.engine.sandbox.cgroups import Cgroup
 from grader.engine.sandbox.confinement import bwrap_available
 from grader.engine.sandbox.isolation import Limits, _write_before
+from grader.spec import SPEC
 from tests import hostile
 from tests.submissions import build, failed, grade, ROOT
 
 # Short limits for calls that should be instant; training calls keep room for a loaded machine.
 FAST = Limits(call_timeout=2, training_timeout=30, import_timeout=5, budget=120)
 SANDBOXES = ['bwrap', 'none']
-PART_1 = '1. Activations'
+PART_1 = SPEC.parts[0].name
+CNN_PART = SPEC.part_of('cnn_fit')
 RELU_BODY = hostile.RELU
 # dL_dW_o is called by no other function: what its body does costs its own tests only.
 DL_DW_O = ('two_layer.py', '    return h.T @ gradCE(target, prediction)\n')
@@ -54,6 +56,12 @@ def part_score(results, part):
     return sum(t['score'] for t in results['tests'] if t['extra_data']['part'] == part)
 
 
+def kept(results, part):
+    """Whether a part kept every point its tests in these results are worth."""
+    return part_score(results, part) == pytest.approx(sum(t['max_score'] for t in results['tests']
+                                                          if t['extra_data']['part'] == part))
+
+
 def outcomes(results, function):
     return {t['extra_data']['outcome'] for t in failed(results) if function in t['tags']}
 
@@ -68,15 +76,17 @@ def lost_functions(results):
 def test_endless_loop_at_import(tmp_path, sandbox):
     folder = build(tmp_path / 'sub', append={'losses.py': 'while True:\n    pass\n'})
     results = graded(folder, sandbox)
-    assert part_score(results, PART_1) == 15, 'activations import fine and keep their points'
-    assert results['score'] == 15
+    assert kept(results, PART_1), 'activations import fine and keep their points'
+    assert results['score'] == pytest.approx(part_score(results, PART_1)), 'every other module imports losses.py'
     assert 'importing losses.py did not finish within 5 s' in results['output']
     assert results['wall'] < 60, 'each hanging module costs one import timeout, not one per test'
 
 
 # Functions of which a hang in softmax can cost points: softmax and everything that calls it.
 REACH_SOFTMAX = {'softmax', 'gradCE', 'feedforward', 'calculate_loss', 'backprop', 'predict', 'fit_model',
-                 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict', 'deep_fit'}
+                 'deep_feedforward', 'deep_loss', 'deep_backprop', 'deep_predict', 'deep_fit',
+                 'cnn_loss_and_grads', 'cnn_fit', 'mlp_loss_and_grads', 'mlp_predict', 'mlp_fit',
+                 'tuned_hyperparameters'}
 
 
 @pytest.mark.parametrize('sandbox', SANDBOXES)
@@ -87,7 +97,7 @@ def test_a_helper_that_never_returns_costs_only_the_tests_that_reach_it(tmp_path
     assert results['wall'] < 60
     # Tests of one function fail only for functions that reach softmax.
     assert {t['tags'][0] for t in failed(results) if len(t['tags']) == 1} <= REACH_SOFTMAX
-    assert part_score(results, PART_1) == 15 and part_score(results, '3. Gradients of a two-layer ReLU network') == 20
+    assert kept(results, PART_1) and kept(results, '3. Gradients of a two-layer ReLU network')
     messages = [t['output'].split('\n')[0] for t in failed(results)]
     assert sum('timed out after 10 s while running softmax (losses.py, line' in m for m in messages) == 1
     assert all('softmax (losses.py, line' in m for m in messages), messages
@@ -247,7 +257,7 @@ def test_the_grader_reads_at_most_a_bounded_answer(tmp_path):
     for megabytes in (80, 40):
         folder = build(tmp_path / f'sub{megabytes}', replace=[(*DL_DW_O, hostile.forged_answer(megabytes * 2 ** 20))])
         results, peak = hostile.grade_in_subprocess(folder, sandbox='bwrap')
-        assert 'dL_dW_o' in lost_functions(results) and part_score(results, PART_1) == 9
+        assert 'dL_dW_o' in lost_functions(results) and kept(results, PART_1)
         assert peak < 400, f'the grading process peaked at {peak:.0f} MiB with a forged {megabytes} MB answer'
 
 
@@ -434,7 +444,7 @@ def test_a_cheating_submission_gains_nothing_and_harms_nothing(tmp_path):
     (cheater / 'conftest.py').write_text(CONFTEST)
     (cheater / 'pytest.ini').write_text('[pytest]\naddopts = -p no:terminal\n')
     results = graded(cheater, 'bwrap', seed=0)
-    assert results['score'] == honest['score'] < 30
+    assert results['score'] == honest['score'] < 40
     assert [t['status'] for t in results['tests']] == [t['status'] for t in honest['tests']]
     assert (decoy / 'results.json').read_text() == '{"score": 3}'
 
@@ -469,10 +479,11 @@ def test_unsupported_return_types(tmp_path, sandbox, value):
 
 @pytest.mark.parametrize('sandbox', SANDBOXES)
 def test_a_syntax_error_costs_only_its_module(tmp_path, sandbox):
-    folder = build(tmp_path / 'sub', append={'deep.py': 'def broken(:\n    pass\n'})
+    folder = build(tmp_path / 'sub', append={'cnn.py': 'def broken(:\n    pass\n'})
     results = graded(folder, sandbox)
-    assert results['score'] == 80
-    assert 'deep.py cannot be imported: deep.py, line' in results['output']
+    assert {t['extra_data']['part'] for t in failed(results)} == {CNN_PART.name}, 'no other module imports cnn.py'
+    assert results['score'] == SPEC.points - CNN_PART.points
+    assert 'cnn.py cannot be imported: cnn.py, line' in results['output']
     assert 'SyntaxError' in results['output']
 
 

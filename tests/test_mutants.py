@@ -3,7 +3,7 @@ broken function, and the feedback names the likely cause."""
 
 import pytest
 
-from tests.submissions import build, failed, grade
+from tests.submissions import PARTS_1_TO_5, build, failed, grade
 
 # The reference's softmax works on the transpose for speed; the softmax bugs are written
 # into the plain form a student would write.
@@ -124,8 +124,8 @@ BUGS = [
 
 @pytest.mark.parametrize('name, file, old, new, function, diagnosis', BUGS, ids=[bug[0] for bug in BUGS])
 def test_bug_loses_points_with_the_right_diagnosis(tmp_path, name, file, old, new, function, diagnosis):
-    results = grade(build(tmp_path / 'sub', replace=[(file, old, new)]), 'all')
-    assert results['score'] < 100
+    results = grade(build(tmp_path / 'sub', replace=[(file, old, new)]), 'all', PARTS_1_TO_5)
+    assert results['score'] < results['extra_data']['max_score']
     assert_diagnosed(results, function, diagnosis)
 
 
@@ -214,7 +214,8 @@ CONVENTION_GROUPS = {
 
 @pytest.mark.parametrize('group', CONVENTION_GROUPS.values(), ids=CONVENTION_GROUPS.keys())
 def test_conventions_of_other_versions_lose_points_with_the_right_diagnosis(tmp_path, group):
-    results = grade(build(tmp_path / 'sub', replace=[(file, old, new) for _, file, old, new, _, _ in group]), 'all')
+    results = grade(build(tmp_path / 'sub', replace=[(file, old, new) for _, file, old, new, _, _ in group]), 'all',
+                    PARTS_1_TO_5)
     for name, _, _, _, function, diagnosis in group:
         assert_diagnosed(results, function, diagnosis)
 
@@ -224,7 +225,7 @@ def test_a_mistake_that_is_not_recognised_gets_no_cause(tmp_path):
     says what differs and claims no factor."""
     label_dot_log = ('losses.py', CE, 'return float(-np.sum(np.log(np.clip(prediction, 1e-300, None)) @ target.T) '
                                       '/ target.shape[0])')
-    results = grade(build(tmp_path / 'sub', replace=[label_dot_log]), 'public')
+    results = grade(build(tmp_path / 'sub', replace=[label_dot_log]), 'public', PARTS_1_TO_5)
     feedback = [t['output'] for t in failed(results) if 'averageCE' in t['tags']]
     assert feedback and all('returned' in text and 'expected' in text for text in feedback), feedback
     assert not any('times the expected' in text or 'factor' in text for text in feedback), feedback
@@ -239,7 +240,9 @@ ONE_BROKEN = {
          "    if type == 'relu':\n        return (z > 0).astype(np.float64)"),
         ('two_layer.py', "    dz = (gradCE(target, prediction) @ W_o.T) * gradRelu(compute(x, W_h, b_h))\n    return x.T @ dz",
          "    dz = (gradCE(target, prediction) @ W_o.T) * (compute(x, W_h, b_h) > 0)\n    return x.T @ dz"),
-        ('two_layer.py', DB_H, DB_H.replace('gradRelu(compute(x, W_h, b_h))', '(compute(x, W_h, b_h) > 0)'))]),
+        ('two_layer.py', DB_H, DB_H.replace('gradRelu(compute(x, W_h, b_h))', '(compute(x, W_h, b_h) > 0)')),
+        ('cnn.py', "* gradRelu(cache['z2'])", "* (cache['z2'] > 0)"),
+        ('cnn.py', "* gradRelu(cache['conv'])", "* (cache['conv'] > 0)")]),
     'deep_fit without momentum': ('deep_fit', [
         ('deep.py', 'params, velocity = momentum_step(params, grads, velocity, epsilon, momentum)',
          'params, velocity = momentum_step(params, grads, velocity, epsilon, 0.0)')]),
@@ -260,6 +263,6 @@ def test_a_constant_deep_predict_fails_the_hidden_test_when_a_random_net_has_one
     hidden test's first random net sends every sample to class 0."""
     constant = ('deep.py', 'return np.argmax(deep_feedforward(X, params, actFun_type), axis=1)',
                 'return np.zeros(len(X), dtype=int)')
-    results = grade(build(tmp_path / 'sub', replace=[constant]), 'all', seed=seed)
+    results = grade(build(tmp_path / 'sub', replace=[constant]), 'all', PARTS_1_TO_5, seed=seed)
     hidden = [t for t in failed(results) if t['name'].endswith("deep_predict matches the reference's labels")]
     assert hidden, [t['name'] for t in failed(results)]

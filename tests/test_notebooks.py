@@ -12,7 +12,7 @@ from grader.engine.intake.notebook import MAX_BYTES, definitions
 from grader.engine.intake.submission import SubmissionError, prepare
 from grader.engine.sandbox.worker.runner import Runner
 from grader.spec import SPEC
-from tests.submissions import MODULE_FILES, ROOT, failed, grade
+from tests.submissions import MODULE_FILES, PARTS_1_TO_5, ROOT, failed, grade, reference_score
 from tools import notebook
 
 OWN = {SPEC.package, *(module.name for module in SPEC.modules), *SPEC.provided}
@@ -71,7 +71,7 @@ def test_a_notebook_of_an_older_minor_version_is_read(tmp_path):
     for cell in nb.cells:
         cell.pop('id', None)
     (tmp_path / 'old.ipynb').write_text(json.dumps(nb))
-    assert grade(tmp_path / 'old.ipynb', 'public')['score'] == 49
+    assert grade(tmp_path / 'old.ipynb', 'public')['score'] == reference_score('public')
 
 
 @pytest.mark.parametrize('content, message', [
@@ -206,9 +206,9 @@ def test_a_styled_notebook_scores_as_its_py_twin_and_runs_none_of_its_own_calls(
     proof = tmp_path / 'proof.txt'
     kept, extra = styled_cells(proof)
     path = write_notebook(tmp_path / 'styled.ipynb', kept + extra)
-    as_notebook = grade(path, 'all')
-    as_modules = grade(py_twin(tmp_path / 'twin', kept), 'all')
-    assert as_modules['score'] == 100, [(t['name'], t['output']) for t in failed(as_modules)]
+    as_notebook = grade(path, 'all', PARTS_1_TO_5)
+    as_modules = grade(py_twin(tmp_path / 'twin', kept), 'all', PARTS_1_TO_5)
+    assert as_modules['score'] == PARTS_1_TO_5.points, [(t['name'], t['output']) for t in failed(as_modules)]
     assert as_notebook['score'] == as_modules['score'], [(t['name'], t['output']) for t in failed(as_notebook)]
     module, _ = import_notebook(path, tmp_path, 'styled_in_process')
     assert not proof.exists()
@@ -225,7 +225,7 @@ def test_a_kept_statement_that_fails_is_reported_and_skipped(tmp_path):
     [note] = module.__grader_notes__
     assert note.startswith('cell 2, line 3: `SHAPE = np.zeros((2, 3)) @ np.zeros((2, 3))` failed (ValueError: ')
     assert note.endswith('; it was skipped') and 'ACTIVATIONS' in vars(module)
-    assert grade(path, 'public')['score'] == 49
+    assert grade(path, 'public', PARTS_1_TO_5)['score'] == reference_score('public', PARTS_1_TO_5)
 
 
 def test_a_failed_statement_reaches_the_results(tmp_path):

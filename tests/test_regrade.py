@@ -13,8 +13,6 @@ from grader.engine import batch, regrade
 from grader.spec import SPEC
 from tests.submissions import ROOT, build
 
-PUBLIC_POINTS = 49
-
 
 @pytest.fixture(scope='module')
 def folder(tmp_path_factory):
@@ -42,13 +40,14 @@ def test_a_changed_suite_regrades_and_keeps_the_earlier_results(folder, public, 
     out = tmp_path / 'out'
     shutil.copytree(public, out)
     before = {path.name: path.read_bytes() for path in (out / 'results').glob('*.json')}
+    public_score = json.loads(before['ada.json'])['score']
     history = regrade.history_folder(out)
     graded, kept = batch.run(SPEC, folder, out, jobs=2, suite='all', progress=False, history=history)
     assert graded == ['ada', 'bo'] and kept == []
     assert {path.name: path.read_bytes() for path in history.glob('*.json')} == before
     rows = read_report(out / 'regrade.csv')
     assert (out / 'regrade.csv').read_text() == (history / 'regrade.csv').read_text()
-    assert float(rows['ada']['old_score']) == PUBLIC_POINTS and float(rows['ada']['new_score']) == 100
+    assert float(rows['ada']['old_score']) == public_score and float(rows['ada']['new_score']) == SPEC.points
     # Tests of the hidden suite were absent from the public grading.
     assert ': absent -> passed' in rows['ada']['changed_tests']
     assert ': absent -> not_implemented' in rows['bo']['changed_tests'] and rows['bo']['new_score'] == '0'
@@ -59,10 +58,11 @@ def test_a_fixed_test_regrades_only_what_it_changes(folder, public, tmp_path):
     out = tmp_path / 'out'
     shutil.copytree(public, out)
     earlier = json.loads((out / 'results' / 'ada.json').read_text())
+    public_score = earlier['score']
     broken = next(test for test in earlier['tests'] if 'relu' in test['tags'])
     broken.update(status='failed', score=0, output='relu(x) returned wrong values')
     broken['extra_data']['outcome'] = 'wrong'
-    earlier['score'] = PUBLIC_POINTS - broken['max_score']
+    earlier['score'] = public_score - broken['max_score']
     (out / 'results' / 'ada.json').write_text(json.dumps(earlier))
     untouched = (out / 'results' / 'bo.json').read_bytes()
     assert batch.run(SPEC, folder, out, jobs=2, suite='public', progress=False)[0] == [], 'all were up to date'
@@ -75,7 +75,7 @@ def test_a_fixed_test_regrades_only_what_it_changes(folder, public, tmp_path):
     assert f'graded 2 earlier results again: 1 changed, listed in {out / "regrade.csv"}; the results they ' \
            f'replace are in {history}' in done.stdout
     assert read_report(out / 'regrade.csv') == {'ada': {
-        'id': 'ada', 'old_score': str(earlier['score']), 'new_score': str(PUBLIC_POINTS),
+        'id': 'ada', 'old_score': str(earlier['score']), 'new_score': str(public_score),
         'changed_tests': f"{broken['name']}: wrong -> passed"}}
     assert json.loads((history / 'ada.json').read_text()) == earlier
     assert sorted(path.name for path in history.iterdir()) == ['ada.json', 'regrade.csv']

@@ -17,7 +17,7 @@ from grader.engine import similarity
 from grader.spec import SPEC
 from solution import activations, losses, two_layer
 from tests.classmates import VARIANTS, write_class, write_student
-from tests.submissions import MODULE_FILES, ROOT, build
+from tests.submissions import ROOT, build
 
 CLASS_SIZE = 30
 HOSTILE = '<img src=x onerror=alert(1)>'
@@ -117,7 +117,7 @@ def test_the_generated_students_write_correct_code(tmp_path, monkeypatch, varian
     write_student(tmp_path / f'student{variant}', random.Random(variant), choices)
     (tmp_path / f'student{variant}' / '__init__.py').write_text('')
     monkeypatch.syspath_prepend(str(tmp_path))
-    mine = {name: importlib.import_module(f'student{variant}.{name.removesuffix(".py")}') for name in MODULE_FILES}
+    mine = {name: importlib.import_module(f'student{variant}.{name.removesuffix(".py")}') for name in VARIANTS}
     rng = np.random.default_rng(variant)
     x, target = rng.normal(size=(6, 4)) * 3, np.eye(4)[rng.integers(0, 4, 6)]
     for name in ('relu', 'gradRelu', 'sigmoid', 'tanh'):

@@ -110,6 +110,26 @@ def _contract_functions():
         ('deep', 'init_deep', ([2, 3, 2],)), ('deep', 'deep_feedforward', (X, params)),
         ('deep', 'deep_loss', (X, y, params)), ('deep', 'deep_backprop', (X, y, params)),
         ('deep', 'deep_predict', (X, params)), ('deep', 'deep_fit', (X, y, [2, 3, 2])),
+        *_cnn_and_mlp_functions(X, y),
+    ]
+
+
+def _cnn_and_mlp_functions(X, y):
+    """(module, name, a call that reaches the stub) for cnn.py and mlp.py."""
+    images, W, b = np.ones((4, 1, 4, 4)), np.ones((2, 1, 3, 3)), np.zeros(2)
+    gamma, beta = np.ones((1, 2)), np.zeros((1, 2))
+    return [
+        ('cnn', 'im2col', (images, 3)), ('cnn', 'col2im', (np.ones((16, 9)), images.shape, 3)),
+        ('cnn', 'conv_forward', (images, W, b)), ('cnn', 'conv_backward', (np.ones((4, 2, 2, 2)), images, W, b)),
+        ('cnn', 'maxpool_forward', (images,)), ('cnn', 'maxpool_backward', (np.ones((4, 1, 2, 2)), images)),
+        ('cnn', 'init_cnn', ((1, 4, 4),)), ('cnn', 'cnn_forward', (images, {})),
+        ('cnn', 'cnn_loss_and_grads', (images, y, {})), ('cnn', 'cnn_predict', (images, {})),
+        ('cnn', 'cnn_fit', (images, y)),
+        ('mlp', 'dropout_forward', (X, 0.5, 0)), ('mlp', 'dropout_backward', (X, X, 0.5)),
+        ('mlp', 'batchnorm_forward', (X, gamma, beta)), ('mlp', 'batchnorm_backward', (X, X, gamma, beta)),
+        ('mlp', 'batchnorm_inference', (X, gamma, beta, beta, gamma)), ('mlp', 'init_mlp', ([2, 3, 2],)),
+        ('mlp', 'mlp_forward_backward', (X, y, {})), ('mlp', 'mlp_loss_and_grads', (X, y, {})),
+        ('mlp', 'mlp_predict', (X, {})), ('mlp', 'mlp_fit', (X, y, [2, 3, 2])), ('mlp', 'tuned_hyperparameters', ()),
     ]
 
 
@@ -126,7 +146,8 @@ def test_skeleton_function_raises_not_implemented(module, name, args):
 def test_the_contract_list_is_complete():
     """Every public function of the reference is covered by the skeleton test above."""
     covered = {(module, name) for module, name, _ in _contract_functions()}
-    helpers = {('two_layer', 'loss_and_grads'), ('deep', 'deep_loss_and_grads'), ('deep', 'num_layers')}
+    helpers = {('two_layer', 'loss_and_grads'), ('deep', 'deep_loss_and_grads'), ('deep', 'num_layers'),
+               ('cnn', 'output_size'), ('mlp', 'mlp_num_layers')}
     for module in (module.name for module in SPEC.modules):
         reference = importlib.import_module(f'solution.{module}')
         public = {(module, name) for name, value in vars(reference).items()
