@@ -42,12 +42,12 @@ def compute():
     out['init_params_seed_5'] = two_layer.init_params(2, 4, 3, seed=5)
     out['init_deep_seed_4'] = deep.init_deep(cases.DEEP_LAYERS, seed=4)
     out['calculate_loss_tanh_no_reg'] = two_layer.calculate_loss(n['X'], n['y'], n['params'], 'tanh', 0.0)
-    return _plain(out)
+    return plain_data(out)
 
 
-def _plain(value):
+def plain_data(value):
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain_data(item) for key, item in value.items()}
     if isinstance(value, np.ndarray):
         return value.tolist()
     return float(value)
@@ -66,24 +66,32 @@ def agree(stored, computed, rtol=1e-12):
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=1e-15))
 
 
-def render():
-    return json.dumps(compute(), indent=1, sort_keys=True) + '\n'
+def write_or_check(compute, path, module, argv=None):
+    """The command line of an expectations file: write `path` with compute()'s plain data, or
+    with --check return 1 when the file is missing or out of date.
+
+    Inputs:
+    - compute: function () -> plain data, the reference's outputs on public inputs
+    - path: the JSON file the public tests read
+    - module: the tool's module name, for the message that tells how to regenerate
+    - argv: the command's arguments
+    """
+    parser = argparse.ArgumentParser(description=f"Write {path.name}: the reference's outputs on public inputs.")
+    parser.add_argument('--check', action='store_true', help=f'exit 1 if {path.name} is out of date')
+    args = parser.parse_args(argv)
+    text = json.dumps(compute(), indent=1, sort_keys=True) + '\n'
+    if args.check:
+        stale = not path.exists() or not agree(json.loads(path.read_text()), json.loads(text))
+        if stale:
+            print(f'{path} is out of date: run `python -m {module}`', file=sys.stderr)
+        return int(stale)
+    path.write_text(text)
+    print(f'wrote {path}')
+    return 0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--check', action='store_true', help='exit 1 if expected.json is out of date')
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        stale = not cases.EXPECTED_FILE.exists() or not agree(json.loads(cases.EXPECTED_FILE.read_text()),
-                                                             json.loads(text))
-        if stale:
-            print(f'{cases.EXPECTED_FILE} is out of date: run `python -m tools.expected`', file=sys.stderr)
-        return int(stale)
-    cases.EXPECTED_FILE.write_text(text)
-    print(f'wrote {cases.EXPECTED_FILE}')
-    return 0
+    return write_or_check(compute, cases.EXPECTED_FILE, 'tools.expected', argv)
 
 
 if __name__ == '__main__':

@@ -3,14 +3,12 @@
 Usage: python -m tools.expected_cnn [--check]
 """
 
-import argparse
-import json
 import sys
 
 from grader.suites.cnn_mistakes import flatten_mistakes
 from grader.suites.public import cnn_cases as cases
 from solution import cnn
-from tools.expected import _plain, agree
+from tools.expected import plain_data, write_or_check
 
 
 def compute():
@@ -34,27 +32,11 @@ def compute():
     out['cnn_loss_channels_last'], out['cnn_grads_channels_last'] = flatten_mistakes(
         params, lambda p: cnn.cnn_loss_and_grads(X, y, p, cases.REG), *X.shape[2:])
     out['cnn_predict'] = cnn.cnn_predict(net['images'], params)
-    return _plain(out)
-
-
-def render():
-    return json.dumps(compute(), indent=1, sort_keys=True) + '\n'
+    return plain_data(out)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--check', action='store_true', help='exit 1 if expected_cnn.json is out of date')
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        stale = not cases.EXPECTED_FILE.exists() or not agree(json.loads(cases.EXPECTED_FILE.read_text()),
-                                                             json.loads(text))
-        if stale:
-            print(f'{cases.EXPECTED_FILE} is out of date: run `python -m tools.expected_cnn`', file=sys.stderr)
-        return int(stale)
-    cases.EXPECTED_FILE.write_text(text)
-    print(f'wrote {cases.EXPECTED_FILE}')
-    return 0
+    return write_or_check(compute, cases.EXPECTED_FILE, 'tools.expected_cnn', argv)
 
 
 if __name__ == '__main__':

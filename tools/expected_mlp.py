@@ -3,14 +3,12 @@
 Usage: python -m tools.expected_mlp [--check]
 """
 
-import argparse
-import json
 import sys
 
 from grader.suites import mlp_network as net
 from grader.suites.public import mlp_cases as cases
 from solution import mlp
-from tools.expected import _plain, agree
+from tools.expected import plain_data, write_or_check
 
 PREDICT_ACT = 'relu'
 SINGLE = 3           # the public test also labels the first SINGLE samples one at a time
@@ -34,7 +32,7 @@ def compute():
         'mlp_predict': mlp.mlp_predict(normed['X'], normed['params'], PREDICT_ACT),
     }
     _check_predict_case(normed, out['mlp_predict'])
-    return _plain(out)
+    return plain_data(out)
 
 
 def _check_predict_case(case, labels):
@@ -47,24 +45,8 @@ def _check_predict_case(case, labels):
         assert net.labels(X[i:i + 1], params, PREDICT_ACT, 'train')[0] != labels[i], i
 
 
-def render():
-    return json.dumps(compute(), indent=1, sort_keys=True) + '\n'
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--check', action='store_true', help='exit 1 if expected_mlp.json is out of date')
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        stale = not cases.EXPECTED_FILE.exists() or not agree(json.loads(cases.EXPECTED_FILE.read_text()),
-                                                             json.loads(text))
-        if stale:
-            print(f'{cases.EXPECTED_FILE} is out of date: run `python -m tools.expected_mlp`', file=sys.stderr)
-        return int(stale)
-    cases.EXPECTED_FILE.write_text(text)
-    print(f'wrote {cases.EXPECTED_FILE}')
-    return 0
+    return write_or_check(compute, cases.EXPECTED_FILE, 'tools.expected_mlp', argv)
 
 
 if __name__ == '__main__':

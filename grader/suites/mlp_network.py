@@ -35,6 +35,23 @@ def mlp_shapes(layers, batchnorm=True):
     return shapes
 
 
+def random_params(rng, layers, batchnorm):
+    """Random params of init_mlp's keys and shapes for these layer sizes, away from its
+    starting values, with running statistics unlike a batch's of standard inputs."""
+    params = {}
+    for name, shape in mlp_shapes(layers, batchnorm).items():
+        kind = name.rstrip('0123456789')
+        if kind == 'W':
+            params[name] = rng.standard_normal(shape) / np.sqrt(shape[0]) * 1.5
+        elif kind == 'gamma':
+            params[name] = 1.0 + 0.4 * rng.standard_normal(shape)
+        elif kind == 'running_var':
+            params[name] = rng.uniform(0.3, 3.0, shape)
+        else:
+            params[name] = 0.8 * rng.standard_normal(shape)
+    return params
+
+
 def learned(params):
     """The learned parameters of params: every one but the running statistics."""
     return {name: value for name, value in params.items() if not name.startswith(RUNNING)}

@@ -15,7 +15,7 @@ from grader.suites.mlp_training import (expect_fit_follows, expect_gradient_keys
 from grader.suites.training import expect_accuracy
 from solution import mlp as ref
 
-from .mlp_nets import mlp_net, mlp_params
+from .mlp_nets import mlp_net
 from .nets import labels
 
 
@@ -72,7 +72,7 @@ def predict_case(rng, layers, n):
     """A batch-normalised network whose labels take 3 classes or more and change when a batch, or a
     sample alone, is normalised with its own statistics: (X, params, samples that show it alone)."""
     for _ in range(200):
-        X, params = rng.standard_normal((n, layers[0])) * 1.5 + 0.5, mlp_params(rng, layers, True)
+        X, params = rng.standard_normal((n, layers[0])) * 1.5 + 0.5, net.random_params(rng, layers, True)
         want = ref.mlp_predict(X, params, 'relu')
         alone = [i for i in range(n) if net.labels(X[i:i + 1], params, 'relu', 'train')[0] != want[i]]
         if len(set(want)) >= 3 and (net.labels(X, params, 'relu', 'train') != want).any() and alone:

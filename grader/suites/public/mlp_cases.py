@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.suites.mlp_network import mlp_shapes
+from grader.suites.mlp_network import random_params
 
 EXPECTED_FILE = Path(__file__).with_name('expected_mlp.json')
 LAYERS = [3, 5, 4, 3]
@@ -34,17 +34,7 @@ def batchnorm_case():
 def network(batchnorm=True):
     """X (8, 3), y and params of a [3, 5, 4, 3] network, away from init_mlp's starting values."""
     rng = np.random.default_rng(766 if batchnorm else 704)
-    params = {}
-    for name, shape in mlp_shapes(LAYERS, batchnorm).items():
-        kind = name.rstrip('0123456789')
-        if kind == 'W':
-            params[name] = rng.standard_normal(shape) / np.sqrt(shape[0]) * 1.5
-        elif kind == 'gamma':
-            params[name] = 1.0 + 0.4 * rng.standard_normal(shape)
-        elif kind == 'running_var':
-            params[name] = rng.uniform(0.3, 3.0, shape)
-        else:
-            params[name] = 0.8 * rng.standard_normal(shape)
+    params = random_params(rng, LAYERS, batchnorm)
     return {'X': rng.standard_normal((8, 3)) * 1.5 + 0.5, 'y': np.array([0, 1, 2, 2, 1, 0, 1, 2]), 'params': params}
 
 
