@@ -38,18 +38,18 @@ def mlp_shapes(layers, batchnorm=True):
 def random_params(rng, layers, batchnorm):
     """Random params of init_mlp's keys and shapes for these layer sizes, away from its
     starting values, with running statistics unlike a batch's of standard inputs."""
-    params = {}
-    for name, shape in mlp_shapes(layers, batchnorm).items():
-        kind = name.rstrip('0123456789')
-        if kind == 'W':
-            params[name] = rng.standard_normal(shape) / np.sqrt(shape[0]) * 1.5
-        elif kind == 'gamma':
-            params[name] = 1.0 + 0.4 * rng.standard_normal(shape)
-        elif kind == 'running_var':
-            params[name] = rng.uniform(0.3, 3.0, shape)
-        else:
-            params[name] = 0.8 * rng.standard_normal(shape)
-    return params
+    return {name: _random_entry(rng, name.rstrip('0123456789'), shape)
+            for name, shape in mlp_shapes(layers, batchnorm).items()}
+
+
+def _random_entry(rng, kind, shape):
+    if kind == 'W':
+        return rng.standard_normal(shape) / np.sqrt(shape[0]) * 1.5
+    if kind == 'gamma':
+        return 1.0 + 0.4 * rng.standard_normal(shape)
+    if kind == 'running_var':
+        return rng.uniform(0.3, 3.0, shape)
+    return 0.8 * rng.standard_normal(shape)
 
 
 def learned(params):
