@@ -23,7 +23,6 @@ from tests import hostile
 from tests.submissions import ROOT, build
 
 SOFTMAX_LINE = '    classes = np.ascontiguousarray(x.T)\n'
-DL_DW_O = ('two_layer.py', '    return h.T @ gradCE(target, prediction)\n')
 FOUR_CHILDREN = '''    import os, time
     pids = []
     for _ in range(4):
@@ -61,24 +60,6 @@ DISK = '''    import os, tempfile
     print('written MB', written)
     return h.T @ gradCE(target, prediction) + (written < 3000)
 '''
-HUGE_TEXT = '''
-def relu(x):
-    raise ValueError('x' * 2 ** 20)
-
-
-def sigmoid(x):
-    return type('C' * 2 ** 20, (), {})()
-
-
-def tanh(x):
-    import sys
-    sys.exit('e' * 2 ** 20)
-
-
-def gradRelu(x):
-    print('\\ud800')
-    raise ValueError('\\ud800')
-'''
 
 
 def cases(tmp):
@@ -94,13 +75,13 @@ def cases(tmp):
     return {
         'link to the reference': tmp / 'link',
         'helper named runner.py': shadow,
-        'thread that stops the worker reading': build(tmp / 'thread', append={'two_layer.py': BLOCKING_THREAD}),
-        'forged 80 MB answer': build(tmp / 'forged', replace=[(*DL_DW_O, hostile.forged_answer(80 * 2 ** 20))]),
+        'thread that stops the worker reading': build(tmp / 'thread', append={'two_layer.py': hostile.BLOCKING_THREAD}),
+        'forged 80 MB answer': build(tmp / 'forged', replace=[(*hostile.DL_DW_O, hostile.forged_answer(80 * 2 ** 20))]),
         'zip bomb, 1 GiB declared 1 KB': hostile.zip_bomb(tmp / 'bomb.zip', 2 ** 30, 1024),
-        'four children of 1 GiB': build(tmp / 'children', replace=[(*DL_DW_O, FOUR_CHILDREN)]),
-        '150 processes': build(tmp / 'processes', replace=[(*DL_DW_O, PROCESSES)]),
-        '3 GB of files': build(tmp / 'disk', replace=[(*DL_DW_O, DISK)]),
-        '1 MiB messages': build(tmp / 'text', append={'activations.py': HUGE_TEXT}),
+        'four children of 1 GiB': build(tmp / 'children', replace=[(*hostile.DL_DW_O, FOUR_CHILDREN)]),
+        '150 processes': build(tmp / 'processes', replace=[(*hostile.DL_DW_O, PROCESSES)]),
+        '3 GB of files': build(tmp / 'disk', replace=[(*hostile.DL_DW_O, DISK)]),
+        '1 MiB messages': build(tmp / 'text', append=hostile.HUGE_TEXT),
         'damaged deflate stream': hostile.corrupt_entry(hostile.reference_zip(tmp / 'damaged.zip'), 'losses.py'),
         'name flagged UTF-8 that is not': hostile.invalid_utf8_name_zip(tmp / 'utf8.zip'),
         '300-character name': _long_name_zip(tmp / 'long.zip'),
@@ -110,18 +91,6 @@ def cases(tmp):
                                                                  '    while True:\n        pass\n'
                                                                  '    for i in range(num_passes):\n')]),
     }
-
-
-BLOCKING_THREAD = '''
-import ctypes as _ctypes, threading as _threading, time as _time
-
-def _hold_the_gil():
-    _time.sleep(0.5)
-    _ctypes.PyDLL(None).sleep(3600)
-
-
-_threading.Thread(target=_hold_the_gil, daemon=True).start()
-'''
 
 
 def _long_name_zip(path):

@@ -89,17 +89,22 @@ def measure(command):
 
 def grading_latency(repeats, workdir, suites=('public', 'all'), parts=()):
     """The CLI on the reference and the skeleton, public and all suites, through the bwrap worker;
-    `parts`: extra arguments that limit the parts graded (the smoke run's)."""
+    `parts`: the part numbers graded (default: all)."""
     rows = {}
     for name, folder in (('reference', 'solution'), ('skeleton', 'assignment')):
         for suite in suites:
             runs, out = [], Path(workdir) / f'{name}-{suite}.json'
             for _ in range(repeats):
                 runs.append(measure([sys.executable, '-m', 'grader', 'grade', folder, '--suite', suite,
-                                     '--out', str(out), '--quiet', *parts]))
+                                     '--out', str(out), '--quiet', *_part_arguments(parts)]))
             results = json.loads(out.read_text())
             rows[f'{name}, {suite}'] = dict(_medians(runs), where=_where(results, statistics.median(r[0] for r in runs)))
     return rows
+
+
+def _part_arguments(parts):
+    """The CLI's arguments that grade these part numbers only; none for all parts."""
+    return ['--parts', ','.join(map(str, parts))] if parts else []
 
 
 def _medians(runs):
@@ -140,7 +145,7 @@ def isolation_overhead(repeats, suite='all', parts=()):
 
 def batch_throughput(count, workdir, suite='all', parts=()):
     """A generated batch (reference copies, skeletons, one-line bugs) with --jobs 1 and 2;
-    `parts`: extra arguments that limit the parts graded."""
+    `parts`: the part numbers graded (default: all)."""
     sys.path.insert(0, str(ROOT))
     from tests.submissions import build
     from tests.test_mutants import BUGS
@@ -158,7 +163,7 @@ def batch_throughput(count, workdir, suite='all', parts=()):
     for jobs in (1, 2):
         out = Path(workdir) / f'batch-out-{jobs}'
         wall, _, _ = measure([sys.executable, '-m', 'grader', 'batch', str(folder), '--out', str(out),
-                              '--jobs', str(jobs), '--suite', suite, *parts])
+                              '--jobs', str(jobs), '--suite', suite, *_part_arguments(parts)])
         rates[jobs] = {'wall_s': round(wall, 1), 'per_minute': round(count / wall * 60, 1)}
     return {'submissions': count, 'jobs_1': rates[1], 'jobs_2': rates[2],
             'speedup': round(rates[1]['wall_s'] / rates[2]['wall_s'], 2)}
@@ -232,15 +237,14 @@ def main(argv=None):
     repeats, count, scale = (1, 2, 0.02) if args.smoke else (args.repeats, args.batch, 1.0)
     suite, suites = ('public', ('public',)) if args.smoke else ('all', ('public', 'all'))
     parts = SMOKE_PARTS if args.smoke else ()
-    part_options = ('--parts', ','.join(map(str, parts))) if parts else ()
     with tempfile.TemporaryDirectory() as workdir:
-        latency = grading_latency(repeats, workdir, suites, part_options)
+        latency = grading_latency(repeats, workdir, suites, parts)
         results = {
             'machine': {'cpus': os.cpu_count(), 'python': platform.python_version(), 'numpy': np.__version__,
                         'processor': platform.processor() or platform.machine(), 'smoke': args.smoke},
             'grading': latency,
             'isolation': isolation_overhead(repeats, suite, parts),
-            'batch': batch_throughput(count, workdir, suite, part_options),
+            'batch': batch_throughput(count, workdir, suite, parts),
             'training': training_comparison(repeats, scale),
             'cnn': cnn_speed(1 if args.smoke else 3, None if args.smoke else args.torch),
             'gradescope': gradescope_budget(latency),

@@ -12,6 +12,41 @@ import zipfile
 from tests.submissions import ROOT
 
 RELU = '    return np.maximum(x, 0.0)\n'
+# dL_dW_o is called by no other function: what its body does costs its own tests only.
+DL_DW_O = ('two_layer.py', '    return h.T @ gradCE(target, prediction)\n')
+
+# Hangs the worker's reads: a thread that takes the GIL and sleeps in C.
+BLOCKING_THREAD = '''
+import ctypes as _ctypes, threading as _threading, time as _time
+
+def _hold_the_gil():
+    _time.sleep(0.5)
+    _ctypes.PyDLL(None).sleep(3600)     # libc's sleep, called with the GIL held
+
+
+_threading.Thread(target=_hold_the_gil, daemon=True).start()
+'''
+
+# Text that would be 1 MiB in the results: an exception, a class name, an exit argument, a lone surrogate.
+HUGE_TEXT = {
+    'activations.py': '''
+def relu(x):
+    raise ValueError('x' * 2 ** 20)
+
+
+def sigmoid(x):
+    return type('C' * 2 ** 20, (), {})()
+
+
+def tanh(x):
+    import sys
+    sys.exit('e' * 2 ** 20)
+
+
+def gradRelu(x):
+    print('\\ud800 lone surrogate')
+    raise ValueError('\\ud800')
+'''}
 
 
 def relu_body(body):

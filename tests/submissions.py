@@ -10,8 +10,11 @@ from grader.spec import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE_FILES = SPEC.module_files
-# Parts 1-5 and their modules, for submissions edited there only: the tests of parts 6-8
-# would grade the reference's cnn.py and mlp.py again, at a few seconds a submission.
+# Offerings of the first parts, for tests whose code sits in their modules: the tests of
+# the other parts would grade the reference again, at seconds a submission. Parts 1-2 and
+# 1-3 have public and hidden tests and no training; parts 1-5 are the modules before cnn.py.
+PARTS_1_AND_2 = SPEC.offering([1, 2])
+PARTS_1_TO_3 = SPEC.offering([1, 2, 3])
 PARTS_1_TO_5 = SPEC.offering([part.number for part in SPEC.parts if part.number <= 5])
 
 

@@ -25,17 +25,14 @@ from grader.engine.sandbox.confinement import bwrap_available
 from grader.engine.sandbox.isolation import Limits, _write_before
 from grader.spec import SPEC
 from tests import hostile
-from tests.submissions import PARTS_1_TO_5, ROOT, build, failed, grade
+from tests.submissions import PARTS_1_TO_3, PARTS_1_TO_5, ROOT, build, failed, grade
 
 # Short limits for calls that should be instant; training calls keep room for a loaded machine.
 FAST = Limits(call_timeout=2, training_timeout=30, import_timeout=5, budget=120)
 SANDBOXES = ['bwrap', 'none']
 PART_1 = SPEC.parts[0].name
-PARTS_1_TO_3 = SPEC.offering([1, 2, 3])
 CNN_PART = SPEC.part_of('cnn_fit')
 RELU_BODY = hostile.RELU
-# dL_dW_o is called by no other function: what its body does costs its own tests only.
-DL_DW_O = ('two_layer.py', '    return h.T @ gradCE(target, prediction)\n')
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -127,20 +124,9 @@ def test_the_budget_bounds_a_submission_whose_every_function_hangs(tmp_path):
     assert results['wall'] < 30
     assert any('used up its whole time budget of 2.5 s' in t['output'] for t in failed(results))
 
-BLOCKING_THREAD = '''
-import ctypes as _ctypes, threading as _threading, time as _time
-
-def _hold_the_gil():
-    _time.sleep(0.5)
-    _ctypes.PyDLL(None).sleep(3600)     # libc's sleep, called with the GIL held
-
-
-_threading.Thread(target=_hold_the_gil, daemon=True).start()
-'''
-
 
 def test_a_worker_that_stops_reading_cannot_block_the_grader(tmp_path):
-    folder = build(tmp_path / 'sub', append={'two_layer.py': BLOCKING_THREAD})
+    folder = build(tmp_path / 'sub', append={'two_layer.py': hostile.BLOCKING_THREAD})
     results = graded(folder, 'bwrap', limits=Limits(call_timeout=2, training_timeout=4, import_timeout=5, budget=40),
                      spec=PARTS_1_TO_5)
     assert results['wall'] < 90
@@ -229,14 +215,14 @@ MANY_FILES = '''    import os, tempfile
 
 @pytest.mark.parametrize('sandbox', SANDBOXES)
 def test_memory_is_bounded_for_all_processes_together(tmp_path, sandbox):
-    folder = build(tmp_path / 'sub', replace=[(*DL_DW_O, FOUR_CHILDREN)])
+    folder = build(tmp_path / 'sub', replace=[(*hostile.DL_DW_O, FOUR_CHILDREN)])
     results = graded(folder, sandbox, suite='public', limits=Limits(memory=2 ** 30, call_timeout=30))
     assert lost_functions(results) == {'dL_dW_o'}, 'four children of 400 MB each must not fit in 1 GiB'
 
 
 @pytest.mark.parametrize('sandbox', SANDBOXES)
 def test_processes_are_bounded_for_the_whole_submission(tmp_path, sandbox):
-    folder = build(tmp_path / 'sub', replace=[(*DL_DW_O, MANY_PROCESSES)])
+    folder = build(tmp_path / 'sub', replace=[(*hostile.DL_DW_O, MANY_PROCESSES)])
     results = graded(folder, sandbox, suite='public', limits=Limits(processes=64, call_timeout=30))
     assert lost_functions(results) == {'dL_dW_o'}, 'no more than 64 processes may start'
     assert not [p for p in Path('/proc').iterdir() if p.name.isdigit() and b'4321.7' in _cmdline(p)]
@@ -244,14 +230,14 @@ def test_processes_are_bounded_for_the_whole_submission(tmp_path, sandbox):
 
 @pytest.mark.parametrize('sandbox', SANDBOXES)
 def test_disk_is_bounded_for_the_whole_submission(tmp_path, sandbox):
-    folder = build(tmp_path / 'sub', replace=[(*DL_DW_O, MANY_FILES)])
+    folder = build(tmp_path / 'sub', replace=[(*hostile.DL_DW_O, MANY_FILES)])
     results = graded(folder, sandbox, suite='public', limits=Limits(disk=64 * 2 ** 20, call_timeout=30))
     assert lost_functions(results) == {'dL_dW_o'}, 'no more than 64 MiB of files may be written'
 
 
 def test_without_a_tmpfs_the_files_written_are_measured_after_each_call(tmp_path, monkeypatch):
     monkeypatch.setattr(confinement, '_can_mount_tmpfs', lambda: False)
-    folder = build(tmp_path / 'sub', replace=[(*DL_DW_O, MANY_FILES)])
+    folder = build(tmp_path / 'sub', replace=[(*hostile.DL_DW_O, MANY_FILES)])
     results = graded(folder, 'none', suite='public', limits=Limits(disk=64 * 2 ** 20, call_timeout=30))
     assert lost_functions(results) == {'dL_dW_o'}
     assert 'wrote more than 64 MiB of files' in failed(results)[0]['output']
@@ -260,7 +246,8 @@ def test_without_a_tmpfs_the_files_written_are_measured_after_each_call(tmp_path
 
 def test_the_grader_reads_at_most_a_bounded_answer(tmp_path):
     for megabytes in (80, 40):
-        folder = build(tmp_path / f'sub{megabytes}', replace=[(*DL_DW_O, hostile.forged_answer(megabytes * 2 ** 20))])
+        forged = hostile.forged_answer(megabytes * 2 ** 20)
+        folder = build(tmp_path / f'sub{megabytes}', replace=[(*hostile.DL_DW_O, forged)])
         results, peak = hostile.grade_in_subprocess(folder, sandbox='bwrap')
         assert 'dL_dW_o' in lost_functions(results) and kept(results, PART_1)
         assert peak < 400, f'the grading process peaked at {peak:.0f} MiB with a forged {megabytes} MB answer'
@@ -268,37 +255,16 @@ def test_the_grader_reads_at_most_a_bounded_answer(tmp_path):
 
 # Text from a submission is capped wherever it goes.
 
-HUGE_TEXT = {
-    'activations.py': '''
-def relu(x):
-    raise ValueError('x' * 2 ** 20)
-
-
-def sigmoid(x):
-    return type('C' * 2 ** 20, (), {})()
-
-
-def tanh(x):
-    import sys
-    sys.exit('e' * 2 ** 20)
-
-
-def gradRelu(x):
-    print('\\ud800 lone surrogate')
-    raise ValueError('\\ud800')
-'''}
-
-
 @pytest.mark.parametrize('sandbox', SANDBOXES)
 def test_huge_messages_leave_a_small_results_file(tmp_path, sandbox):
-    results = graded(build(tmp_path / 'sub', append=HUGE_TEXT), sandbox)
+    results = graded(build(tmp_path / 'sub', append=hostile.HUGE_TEXT), sandbox)
     assert lost_functions(results) >= {'relu', 'sigmoid', 'tanh', 'gradRelu'}
     assert len(json.dumps(results)) < 1_000_000
     json.dumps(results, ensure_ascii=False).encode('utf-8')    # no lone surrogate is left
 
 
 def test_a_lone_surrogate_does_not_stop_the_report(tmp_path):
-    folder = build(tmp_path / 'sub', append=HUGE_TEXT)
+    folder = build(tmp_path / 'sub', append=hostile.HUGE_TEXT)
     done = subprocess.run([sys.executable, '-m', 'grader', 'grade', str(folder), '--out', str(tmp_path / 'r.json')],
                           cwd=ROOT, capture_output=True, timeout=600, env=dict(os.environ, PYTHONIOENCODING='utf-8'))
     assert done.returncode == 0, done.stderr[-2000:]

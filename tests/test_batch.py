@@ -14,13 +14,8 @@ import pytest
 
 from grader.engine import batch
 from grader.engine.output import gradebook
-from grader.spec import SPEC
-from tests.submissions import ROOT, build
+from tests.submissions import PARTS_1_AND_2, ROOT, build
 from tests.test_mutants import BUGS
-
-# The four bugs below are in losses.py: parts 1-2 are enough to grade them, and keep a batch
-# of eight to seconds.
-OFFERING = SPEC.offering([1, 2])
 
 
 @pytest.fixture(scope='module')
@@ -39,10 +34,11 @@ def folder(tmp_path_factory):
     return root
 
 
+# The bugs are in losses.py: parts 1-2 grade them, and keep every batch below to seconds.
 @pytest.fixture(scope='module')
 def unsharded(folder, tmp_path_factory):
     out = tmp_path_factory.mktemp('out')
-    graded, kept = batch.run(OFFERING, folder, out, jobs=2, progress=False)
+    graded, kept = batch.run(PARTS_1_AND_2, folder, out, jobs=2, progress=False)
     gradebook.write(gradebook.collect([out]), out)
     return out, graded, kept
 
@@ -59,10 +55,10 @@ def test_every_submission_gets_one_result_and_one_row(unsharded):
     assert sorted(p.stem for p in (out / 'results').glob('*.json')) == ids
     book = read_gradebook(out)
     assert list(book) == ids
-    assert float(book['ada']['score']) == float(book['zed']['score']) == OFFERING.points
+    assert float(book['ada']['score']) == float(book['zed']['score']) == PARTS_1_AND_2.points
     assert book['bo']['score'] == '0' and book['broken']['outcome'] == 'unreadable'
-    assert all(float(book[f'bug{n}']['score']) < OFFERING.points for n in range(4))
-    assert float(book['ada']['1. Activations']) == OFFERING.parts[0].points
+    assert all(float(book[f'bug{n}']['score']) < PARTS_1_AND_2.points for n in range(4))
+    assert float(book['ada']['1. Activations']) == PARTS_1_AND_2.parts[0].points
 
 
 def test_the_summary_counts_and_explains(unsharded):
@@ -70,7 +66,7 @@ def test_the_summary_counts_and_explains(unsharded):
     summary = json.loads((out / 'summary.json').read_text())
     assert summary['count'] == 8 and summary['graded'] == 8
     assert summary['unreadable'][0]['id'] == 'broken'
-    assert 0 < summary['mean'] < OFFERING.points
+    assert 0 < summary['mean'] < PARTS_1_AND_2.points
     assert all(0 <= rate <= 1 for rate in summary['pass_rate'].values())
     assert '# Grading summary' in (out / 'summary.md').read_text()
     assert (out / 'summary.png').read_bytes()[:4] == b'\x89PNG'
@@ -79,19 +75,19 @@ def test_the_summary_counts_and_explains(unsharded):
 def test_a_rerun_keeps_up_to_date_results_and_regrades_changed_ones(folder, unsharded, tmp_path):
     out = tmp_path / 'out'
     shutil.copytree(unsharded[0], out)
-    assert batch.run(OFFERING, folder, out, jobs=2, progress=False) == ([], ['ada', 'bo', 'broken', 'bug0', 'bug1',
+    assert batch.run(PARTS_1_AND_2, folder, out, jobs=2, progress=False) == ([], ['ada', 'bo', 'broken', 'bug0', 'bug1',
                                                                     'bug2', 'bug3', 'zed'])
     changed = tmp_path / 'changed'
     shutil.copytree(folder, changed)
     (changed / 'bo' / 'losses.py').write_text((ROOT / 'solution' / 'losses.py').read_text())
-    graded, _ = batch.run(OFFERING, changed, out, jobs=2, progress=False)
+    graded, _ = batch.run(PARTS_1_AND_2, changed, out, jobs=2, progress=False)
     assert graded == ['bo']
 
 
 def test_sharded_and_merged_equals_unsharded(folder, unsharded, tmp_path):
     shards = [tmp_path / f'shard{k}' for k in (1, 2, 3)]
     for k, out in enumerate(shards, start=1):
-        batch.run(OFFERING, folder, out, jobs=2, shard=(k, 3), progress=False)
+        batch.run(PARTS_1_AND_2, folder, out, jobs=2, shard=(k, 3), progress=False)
     sizes = [len(list((out / 'results').glob('*.json'))) for out in shards]
     assert sum(sizes) == 8 and all(sizes), sizes
     merged = tmp_path / 'merged'
@@ -103,7 +99,7 @@ def test_sharded_and_merged_equals_unsharded(folder, unsharded, tmp_path):
 def test_kill_9_in_the_middle_and_a_rerun_give_one_result_each(folder, tmp_path):
     out = tmp_path / 'out'
     command = [sys.executable, '-m', 'grader', 'batch', str(folder), '--out', str(out), '--jobs', '2',
-               '--parts', ','.join(str(part.number) for part in OFFERING.parts)]
+               '--parts', ','.join(str(part.number) for part in PARTS_1_AND_2.parts)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + 120

@@ -10,8 +10,7 @@ import pytest
 
 from grader.engine import batch
 from grader.engine.output import class_report, gradebook
-from grader.spec import SPEC
-from tests.submissions import build
+from tests.submissions import PARTS_1_TO_3, build
 from tests.test_mutants import BUGS
 
 HOSTILE = "<script>alert('owned')</script>"
@@ -30,7 +29,7 @@ def graded(tmp_path_factory):
     build(root / 'ref')
     (root / 'broken.zip').write_bytes(b'PK\x03\x04 not a zip')
     out = tmp_path_factory.mktemp('out')
-    batch.run(SPEC.offering([1, 2, 3]), root, out, jobs=2, suite='public', progress=False)
+    batch.run(PARTS_1_TO_3, root, out, jobs=2, suite='public', progress=False)
     failed = {'score': 0, 'execution_time': 0, 'tests': [], 'output': 'The grader failed on this submission: boom',
               'extra_data': {'submission_id': 'crashed', 'outcome': 'harness_error', 'max_score': 0}}
     (out / 'results' / 'crashed.json').write_text(json.dumps(failed))

@@ -11,12 +11,10 @@ import pytest
 
 from grader.engine import grading
 from grader.spec import SPEC
-from tests.submissions import ROOT, build, failed, grade
+from tests.submissions import PARTS_1_AND_2, ROOT, build, failed, grade
 
 FUNCTIONS = {function for part in SPEC.parts for function in part.functions}
 
-# Parts 1-2, public and hidden tests, graded in seconds: for what does not depend on the parts.
-QUICK = SPEC.offering([1, 2])
 GRADESCOPE_TEST_KEYS = {'name', 'score', 'max_score', 'status', 'output', 'tags', 'visibility', 'extra_data'}
 
 
@@ -83,17 +81,17 @@ def test_every_contract_function_is_tested(reference_all):
 
 
 def test_hidden_tests_get_the_chosen_visibility():
-    results = grade(ROOT / 'solution', 'all', QUICK, hidden_visibility='hidden')
+    results = grade(ROOT / 'solution', 'all', PARTS_1_AND_2, hidden_visibility='hidden')
     for test in results['tests']:
         hidden = test['extra_data']['nodeid'].startswith('hidden/')
         assert test['visibility'] == ('hidden' if hidden else 'visible'), test['name']
 
 
 def test_a_regrade_draws_the_same_inputs_and_another_seed_other_ones(reference_all):
-    again = grade(ROOT / 'solution', 'all', QUICK)
+    again = grade(ROOT / 'solution', 'all', PARTS_1_AND_2)
     assert again['extra_data']['seed'] == reference_all['extra_data']['seed']
     assert again['extra_data']['sha256'] == reference_all['extra_data']['sha256']
-    assert grade(ROOT / 'solution', 'all', QUICK, seed=12345)['extra_data']['seed'] == 12345
+    assert grade(ROOT / 'solution', 'all', PARTS_1_AND_2, seed=12345)['extra_data']['seed'] == 12345
 
 
 def test_public_expectations_are_up_to_date():

@@ -15,11 +15,7 @@ from grader.engine import batch
 from grader.engine.output import gradebook
 from grader.spec import SPEC
 from tests import hostile
-from tests.submissions import ROOT, build, failed, grade, reference_score
-
-# The links and damaged entries below are in activations.py and losses.py: parts 1-2 show
-# what they cost, in seconds.
-PARTS_1_AND_2 = SPEC.offering([1, 2])
+from tests.submissions import PARTS_1_AND_2, ROOT, build, failed, grade, reference_score
 
 SECRET = 'TOKEN-7f3a-must-never-appear'
 

@@ -22,6 +22,7 @@ def held_out_accuracy(task, seed, choice=None):
     if task.model == 'tuned' and choice is None:
         choice = tasks.reference().mlp.tuned_hyperparameters()
     accuracy, losses = tasks.evaluate(task, tasks.reference(), seed, choice)
+    # tuned_arguments' keyword arguments do not depend on the layer sizes it is given.
     fit = {**DEFAULTS['mlp_fit'], **tasks.tuned_arguments(choice, 1, 1)[1]} if task.model == 'tuned' else task.fit
     samples = len(tasks.dataset(task, seed)[2])
     count = fit['num_passes'] if 'num_passes' in fit else fit['num_epochs'] * math.ceil(samples / fit['batch_size'])

@@ -11,6 +11,7 @@ Usage: python -m tools.mutate [--jobs 2] [--only MODULE]
 import argparse
 import ast
 import copy
+import functools
 import json
 import shutil
 import subprocess
@@ -88,17 +89,20 @@ def _changes(node, docstrings):
             yield f'{node.value!r} -> {new!r}', lambda n, new=new: setattr(n, 'value', new)
 
 
+@functools.cache
 def parts_reached(module):
     """Numbers of the parts whose functions live in `module` or in a module of the reference
     that imports it, directly or through others."""
-    reached, grew = {module.removesuffix('.py')}, True
-    while grew:
-        importers = {name.removesuffix('.py') for name in GRADED_MODULES
-                     if any(f'from .{other} import' in (ROOT / 'solution' / name).read_text() for other in reached)}
-        grew = not importers <= reached
+    sources = {name.removesuffix('.py'): (ROOT / 'solution' / name).read_text() for name in GRADED_MODULES}
+    reached = {module.removesuffix('.py')}
+    while True:
+        importers = {name for name, text in sources.items()
+                     if any(f'from .{other} import' in text for other in reached)}
+        if importers <= reached:
+            break
         reached |= importers
-    return sorted(part.number for part in SPEC.parts
-                  if any(set(part.functions) & set(m.functions) for m in SPEC.modules if m.name in reached))
+    functions = {function for m in SPEC.modules if m.name in reached for function in m.functions}
+    return tuple(part.number for part in SPEC.parts if functions & set(part.functions))
 
 
 def grade_mutant(module, description, source, workdir):

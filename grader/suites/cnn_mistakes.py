@@ -17,7 +17,7 @@ nothing here depends on the reference solution.
 import numpy as np
 
 from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys
-from grader.suites.initialisation import ATOL, GENERATORS, RTOL
+from grader.suites.initialisation import ATOL, GENERATORS, RTOL, fitted_scale, known_scale
 
 # Results equal to a wrong answer to this tolerance are taken to be that mistake.
 SAME_RTOL, SAME_ATOL = 1e-6, 1e-9
@@ -331,9 +331,9 @@ def _scales(name, shape):
 
 def _scale_explanation(scale, name, shape):
     """What a scale means, named only when exactly one known scale has that value."""
-    known = [why for value, why in _scales(name, shape) if abs(scale - value) <= 1e-9 * value]
-    if len(known) == 1:
-        return known[0]
+    known = known_scale(scale, _scales(name, shape))
+    if known:
+        return known
     n = fan_in(name, shape)
     return f'{name} is scaled by {scale:.6g}; the recipe divides by np.sqrt(fan_in) = np.sqrt({n})'
 
@@ -350,9 +350,8 @@ def init_diagnosis(got, name, shapes, seed):
     for kind, generator_why in GENERATORS.items():
         if kind == 'seed 0' and seed == 0:
             continue
-        raw = _draws(shapes, seed, kind)[name]
-        scale = float(np.sum(got * raw) / np.sum(raw * raw))
-        if not np.allclose(got, scale * raw, rtol=1e-9, atol=1e-12):
+        scale = fitted_scale(got, _draws(shapes, seed, kind)[name])
+        if scale is None:
             continue
         n = fan_in(name, shapes[name])
         scale_why = '' if abs(scale * np.sqrt(n) - 1) <= 1e-9 else _scale_explanation(scale, name, shapes[name])

@@ -15,7 +15,7 @@ from grader.engine.checks import Mismatch, expect_array
 from grader.engine.seam import StudentFailure
 
 from .cnn_mistakes import unambiguous
-from .training import contract_params, expect_losses, fit_result, momentum_replay
+from .training import contract_params, expect_losses, fit_result, follows_replay, momentum_replay
 
 RULE = ('from your own init_cnn with the same arguments and zero velocities, a second generator '
         'rng = np.random.default_rng(seed) draws order = rng.permutation(N) at the start of every epoch; '
@@ -98,16 +98,6 @@ def step_count(n, fit):
     return fit['num_epochs'] * math.ceil(n / fit['batch_size'])
 
 
-def _same_run(params, losses, run):
-    expected_params, expected_losses = run
-    try:
-        params = contract_params(params, {k: v.shape for k, v in expected_params.items()}, 'params')
-    except Mismatch:
-        return False
-    return (np.allclose(losses, expected_losses, rtol=1e-6, atol=1e-10)
-            and all(np.allclose(params[k], expected_params[k], rtol=1e-6, atol=1e-9) for k in expected_params))
-
-
 def _checked(own_step):
     """The student's cnn_loss_and_grads as a step of a replay: Mismatch unless it returns a
     (loss, grads) pair with the keys of params; gradients in the shapes of the params."""
@@ -156,14 +146,14 @@ def expect_cnn_fit(got, params0, step, X, y, fit, what, own_step=None):
         epochs = ' (one per epoch, it seems)' if length == (fit['num_epochs'],) else ''
         raise Mismatch(f'{what} returned losses of shape {length}{epochs}; expected ({count},): one loss per step, '
                        f'{fit["num_epochs"]} epochs of ceil({len(X)} / {fit["batch_size"]}) = {per_epoch} batches')
-    losses = expect_losses(losses, count, what)
+    losses = expect_losses(losses, count, what, per='step')
     expected = replay(params0, step, X, y, fit)
-    if _same_run(params, losses, expected):
+    if follows_replay(params, losses, *expected):
         return
     wrong = []
     if own_step is not None:
         try:       # the student's own loss and gradients, when they can be replayed
-            if _same_run(params, losses, replay(params0, _checked(own_step), X, y, fit)):
+            if follows_replay(params, losses, *replay(params0, _checked(own_step), X, y, fit)):
                 return
             wrong = _wrong_runs(params0, _checked(own_step), X, y, fit)
         except REPLAY_FAILURES:

@@ -60,11 +60,24 @@ def _scales(fan_in, fan_out):
                                               'the recipe divides by np.sqrt(fan_in)')]
 
 
+def fitted_scale(got, raw):
+    """The factor s with got == s * raw (to rounding), or None when got is no multiple of raw."""
+    scale = float(np.sum(got * raw) / np.sum(raw * raw))
+    return scale if np.allclose(got, scale * raw, rtol=1e-9, atol=1e-12) else None
+
+
+def known_scale(scale, scales):
+    """The explanation of the one known (value, why) in `scales` equal to `scale`; None when no
+    known scale or several have that value."""
+    known = [why for value, why in scales if abs(scale - value) <= 1e-9 * value]
+    return known[0] if len(known) == 1 else None
+
+
 def _scale_explanation(scale, fan_in, fan_out):
     """What a scale means, named only when exactly one known scale has that value."""
-    known = [why for value, why in _scales(fan_in, fan_out) if abs(scale - value) <= 1e-9 * value]
-    if len(known) == 1:
-        return known[0]
+    known = known_scale(scale, _scales(fan_in, fan_out))
+    if known:
+        return known
     return (f'the weights are scaled by {scale:.6g}; the recipe divides by np.sqrt(fan_in), '
             f'a scale of {1 / np.sqrt(fan_in):.6g}')
 
@@ -82,9 +95,8 @@ def diagnosis(got, layers, seed, l):
     for kind, generator_why in GENERATORS.items():
         if kind == 'seed 0' and seed == 0:
             continue
-        raw = _draws(layers, seed, kind)[l - 1]
-        scale = float(np.sum(got * raw) / np.sum(raw * raw))
-        if not np.allclose(got, scale * raw, rtol=1e-9, atol=1e-12):
+        scale = fitted_scale(got, _draws(layers, seed, kind)[l - 1])
+        if scale is None:
             continue
         scale_why = '' if abs(scale * np.sqrt(fan_in) - 1) <= 1e-9 else _scale_explanation(scale, fan_in, fan_out)
         return ' '.join(why[0].upper() + why[1:] + '.' for why in (generator_why, scale_why) if why)

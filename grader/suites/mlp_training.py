@@ -16,7 +16,7 @@ from grader.engine.seam import StudentFailure
 from . import mlp_mistakes as mistakes
 from . import mlp_network as net
 from .initialisation import expect_recipe
-from .training import contract_params
+from .training import contract_params, expect_losses
 
 MOMENTUM = 0.9          # running = MOMENTUM * running + (1 - MOMENTUM) * batch statistic
 RTOL, ATOL = 1e-6, 1e-9
@@ -210,19 +210,6 @@ def fit_parts(got, what):
     return trained, history
 
 
-def expect_batch_losses(got, count, what):
-    """history['loss'] must hold one finite loss per step; returns it as a float array."""
-    array = as_array(got, f"{what}: history['loss']")
-    if array.shape != (count,):
-        raise Mismatch(f"{what} returned history['loss'] of shape {array.shape}; expected ({count},): one batch "
-                       'loss per step, num_epochs * ceil(N / batch_size) steps')
-    bad = ~np.isfinite(array)
-    if bad.any():
-        raise Mismatch(f"{what} returned {int(bad.sum())} losses that are NaN or inf, the first at step "
-                       f'{int(np.argmax(bad))}: the training diverged')
-    return array.astype(np.float64)
-
-
 def _follows(params, losses, replayed, running=False):
     """Whether a fit's losses and learned params (and its running statistics when `running`) are a replay's."""
     return (np.allclose(losses, replayed.losses, rtol=RTOL, atol=1e-10)
@@ -277,7 +264,7 @@ def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=Non
     - (the returned params in the contract's keys, history, the Replay they follow)
     """
     params, history = fit_parts(got, what)
-    losses = expect_batch_losses(history['loss'], steps(len(X), fit), what)
+    losses = expect_losses(history['loss'], steps(len(X), fit), what, per='step', name="history['loss']")
     params = contract_params({name: params[name] for name in params0 if name in params},
                              {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
     exact = replay(params0, X, y, step, fit, layers)

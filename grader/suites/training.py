@@ -56,16 +56,19 @@ def fit_result(got, what):
     return got[0], got[1]
 
 
-def expect_losses(got, passes, what):
-    """`losses` must hold one finite float per pass; returns it as an array."""
-    array = as_array(got, f'the losses of {what}')
-    if array.shape != (passes,):
-        raise Mismatch(f'{what} returned losses of shape {array.shape}; expected ({passes},), '
-                       'one loss per pass')
+def expect_losses(got, count, what, per='pass', name='losses'):
+    """`got` must hold one finite float per pass (per='pass') or per minibatch step
+    (per='step'); returns it as an array. `name`: how the losses are named, e.g.
+    "history['loss']"."""
+    array = as_array(got, f'the {name} of {what}')
+    if array.shape != (count,):
+        steps = ', num_epochs * ceil(N / batch_size) steps' if per == 'step' else ''
+        raise Mismatch(f'{what} returned {name} of shape {array.shape}; expected ({count},), '
+                       f'one loss per {per}{steps}')
     bad = ~np.isfinite(array)
     if bad.any():
         first = int(np.argmax(bad))
-        raise Mismatch(f'{what} returned {int(bad.sum())} losses that are NaN or inf, the first at pass '
+        raise Mismatch(f'{what} returned {int(bad.sum())} losses that are NaN or inf, the first at {per} '
                        f'{first} (losses before it: {array[max(0, first - 3):first].tolist()}): '
                        'the training diverged')
     return array.astype(np.float64)
@@ -96,10 +99,10 @@ def expect_training(got, params0, loss_and_grads, fit_kwargs, what, own_gradient
     params, losses = fit_result(got, what)
     losses = expect_losses(losses, passes, what)
     expected, expected_losses = momentum_replay(params0, loss_and_grads, epsilon, momentum, passes)
-    if _follows(params, losses, expected, expected_losses):
+    if follows_replay(params, losses, expected, expected_losses):
         return
     own = _own_replay(params0, loss_and_grads, own_gradients, epsilon, momentum, passes)
-    if own is not None and _follows(params, losses, *own):
+    if own is not None and follows_replay(params, losses, *own):
         return
     mistakes = _wrong_rules(params0, loss_and_grads, epsilon, momentum, passes)
     expect_array(losses, expected_losses, f'the losses of {what} ({RULE})', rtol=1e-6,
@@ -150,7 +153,7 @@ def _own_replay(params0, loss_and_grads, own_gradients, epsilon, momentum, passe
         return None   # judge by the exact gradients alone
 
 
-def _follows(params, losses, expected, expected_losses):
+def follows_replay(params, losses, expected, expected_losses):
     """Whether a fit's params and losses are those of a replay, to the tolerance of the checks."""
     try:
         params = contract_params(params, {k: v.shape for k, v in expected.items()}, 'params')
@@ -254,7 +257,7 @@ def _fit_params(task, trained, X_train, y_train):
         fit, count = 'fit_model', task.fit['num_passes']
         shapes = network_shapes([X_train.shape[1], task.shape, classes])
     trained, losses = fit_result(trained, fit)
-    expect_losses(losses, count, fit)
+    expect_losses(losses, count, fit, per='step' if task.model == 'cnn' else 'pass')
     return fit, contract_params(trained, shapes, f'the params {fit} returned')
 
 
@@ -265,7 +268,7 @@ def _mlp_fit_params(task, trained, X_train, y_train):
     if not isinstance(history, dict) or 'loss' not in history:
         raise Mismatch("mlp_fit must return a tuple (params, history), history a dict with the key 'loss'")
     expect_losses(history['loss'], task.fit['num_epochs'] * math.ceil(len(X_train) / task.fit['batch_size']),
-                  'mlp_fit')
+                  'mlp_fit', per='step', name="history['loss']")
     shapes = mlp_shapes(task.shape, task.fit['batchnorm'])
     params = {key: params[key] for key in shapes if key in params} if isinstance(params, dict) else params
     return 'mlp_fit', contract_params(params, shapes, 'the params mlp_fit returned')

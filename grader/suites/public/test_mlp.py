@@ -16,8 +16,9 @@ from grader.suites.mistakes import l2_gradient_mistakes
 from grader.suites.mlp_mistakes import (batchnorm_backward_mistakes, batchnorm_forward_mistakes,
                                         batchnorm_inference_mistakes, dropout_backward_mistakes,
                                         dropout_forward_mistakes, mlp_loss_mistakes, mlp_predict_mistakes)
-from grader.suites.mlp_training import (expect_batch_losses, expect_fit_follows, expect_gradient_keys, expect_history,
-                                        expect_init_mlp, expect_running, expect_tuple, fit_parts, start_params, steps)
+from grader.suites.mlp_training import (expect_fit_follows, expect_gradient_keys, expect_history, expect_init_mlp,
+                                        expect_running, expect_tuple, fit_parts, start_params, steps)
+from grader.suites.training import expect_losses
 
 from .cases import expected as _expected
 from .mlp_cases import EXPECTED_FILE, LAYERS, batchnorm_case, dropout_case, fit_data, network
@@ -182,7 +183,7 @@ def test_mlp_fit_history_without_validation_data(student):
     data = fit_data()
     what = f'mlp_fit(X, y, {LAYERS}, ...) without X_val'
     _, history = fit_parts(student.mlp.mlp_fit(data['X'], data['y'], LAYERS, **FIT), what)
-    expect_batch_losses(history['loss'], steps(len(data['X']), FIT), what)
+    expect_losses(history['loss'], steps(len(data['X']), FIT), what, per='step', name="history['loss']")
     accuracies = as_array(history['train_accuracy'], f"{what}: history['train_accuracy']")
     if accuracies.shape != (FIT['num_epochs'],) or not np.all((accuracies >= 0) & (accuracies <= 1)):
         raise Mismatch(f"{what} returned history['train_accuracy'] = {accuracies.tolist()}; expected "
