@@ -276,7 +276,7 @@ def expect_gradient(analytic, numeric, what, tolerance=GRADIENT_TOLERANCE, batch
     """Check an analytic gradient against a centered-difference one by relative error.
 
     The relative error of an entry is gradcheck.relative_errors: |a - b| / max(|a| + |b|,
-    FLOOR * max|b|, 1e-8).
+    FLOOR * max|b|, SMALLEST).
     A gradient in a recognisable wrong layout is also checked in the expected one, so that
     one message reports both problems.
 

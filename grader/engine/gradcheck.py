@@ -2,16 +2,19 @@
 
 Conventions of CS231n's gradient_check: float64, h = 1e-5, and the elementwise
 relative error |a - b| / max(1e-8, |a| + |b|). Around 1e-7 or below means the analytic
-gradient is right; above 1e-2 it is wrong. One change: entries far smaller than the
-gradient's largest are judged at that scale (FLOOR), since their centered differences
-carry absolute noise (~1e-10) that is large relative to them. The grader's checks and the
-project's tests use this one formula.
+gradient is right; above 1e-2 it is wrong. Two changes, both for the absolute noise of a
+centered difference (float64 rounding of a loss of order 1, divided by 2h: about 1e-11 to
+1e-10): entries far smaller than the gradient's largest are judged at that scale (FLOOR),
+and no entry at a scale below SMALLEST, where that noise alone exceeds the tolerances
+(a correct deep sigmoid network's first-layer gradients of 1e-7 failed 1e-5 that way).
+The grader's checks and the project's tests use this one formula.
 """
 
 import numpy as np
 
 H = 1e-5
 FLOOR = 1e-3
+SMALLEST = 1e-5
 
 
 def numerical_gradient(f, x, h=H):
@@ -52,10 +55,10 @@ def numerical_gradients(f, params, h=H):
 
 
 def relative_errors(analytic, numeric, floor=FLOOR):
-    """|a - b| / max(|a| + |b|, floor * max|b|, 1e-8), entry by entry, as float64."""
+    """|a - b| / max(|a| + |b|, floor * max|b|, SMALLEST), entry by entry, as float64."""
     a = np.asarray(analytic, dtype=np.float64)
     b = np.asarray(numeric, dtype=np.float64)
-    scale = max(1e-8, floor * float(np.max(np.abs(b), initial=0.0)))
+    scale = max(SMALLEST, floor * float(np.max(np.abs(b), initial=0.0)))
     return np.abs(a - b) / np.maximum(scale, np.abs(a) + np.abs(b))
 
 
