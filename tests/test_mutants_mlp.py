@@ -59,6 +59,7 @@ VAR = 'var = x.var(axis=0, keepdims=True)\n    x_hat'
 DX = ('    dx = inv_std * (dx_hat - dx_hat.mean(axis=0, keepdims=True)\n'
       '                    - x_hat * (dx_hat * x_hat).mean(axis=0, keepdims=True))')
 RUNNING = 'params[running] = RUNNING * params[running] + (1.0 - RUNNING) * value'
+STEP_SEED = 'seed=[seed, step])'
 MASK = 'mask = (rng.random(a_out.shape) < keep_prob).astype(np.float64)'
 TUNED = ("    return dict(hidden_sizes=[128], actFun_type='relu', epsilon=0.1, momentum=0.9,\n"
          "                reg_lambda=0.0, keep_prob=1.0, batchnorm=False, num_epochs=200, batch_size=128)")
@@ -156,6 +157,12 @@ BUGS = {
         '    rng = np.random.default_rng(seed)   # shuffles only\n',
         '    rng = np.random.default_rng(seed)\n    for pair in zip(layer_sizes[:-1], layer_sizes[1:]):\n'
         '        rng.standard_normal(pair)\n'), 'the generator that drew the initial weights'),
+    'dropout masks from the batch generator': ('mlp_fit', in_fit(STEP_SEED, 'seed=rng)'),
+                                               'drawn from the generator that shuffles the batches'),
+    'dropout masks from an unseeded generator': ('mlp_fit', in_fit(STEP_SEED, 'seed=None)'),
+                                                 'the same arguments must give the same result'),
+    'no dropout in the fit': ('mlp_fit', in_fit('keep_prob, ' + STEP_SEED, '1.0, ' + STEP_SEED),
+                              'keep_prob is not passed on'),
     'no ValueError for X_val alone': ('mlp_fit', in_fit(
         'if (X_val is None) != (y_val is None):', 'if X_val is None and y_val is not None:'), 'must raise ValueError'),
     'accuracy in percent': ('mlp_fit', in_fit(

@@ -2,8 +2,8 @@
 
 A mutant is killed when it scores below full marks with the all-suite, graded on the parts
 its module can reach (its own and those of the modules that import it). A surviving
-mutant is either listed in EQUIVALENT, with the reason it cannot change any result, or is
-a hole in the tests.
+mutant is either listed in EQUIVALENT, with the reason it cannot change any result or the
+contract allows the result it gives, or is a hole in the tests.
 
 Usage: python -m tools.mutate [--jobs 2] [--only MODULE]
 """
@@ -40,10 +40,13 @@ NO_MASK = 'keep_prob >= 1 draws no mask: a default of 2.0 keeps every unit as 1.
 ALL_KEPT = 'with keep_prob 1 a mask drawn by the generator keeps every unit'
 NEVER_EQUAL = 'a uniform draw in [0, 1) equals keep_prob with probability 0'
 KEEPDIMS = 'a (D,) statistic broadcasts over the rows of (N, D) as a (1, D) one does'
+STEP_SEEDS = ('the contract lets the dropout masks be drawn in any way that leaves the batch generator alone and '
+              'repeats for the same arguments: per-step seeds [seed, step + 1] or [seed, 2 * step] are such ways')
 TUNED = ("the reference's own answer to Part 8's open question: the test holds a student's choice to the "
          'threshold, and this one passes it too')
 
-# Mutants that no input can tell apart from the reference, and why; keyed by module, function
+# Mutants that no input can tell apart from the reference, or whose results the contract allows
+# as well, and why; keyed by module, function
 # and change (with its rank when a function holds the same change more than once).
 EQUIVALENT = {
     'activations.py:sigmoid: GtE -> Gt': "np.where(x >= 0, ...): at x = 0 both branches give 1 / (1 + 1)",
@@ -76,6 +79,8 @@ EQUIVALENT = {
     'mlp.py:batchnorm_backward: True -> False #4': KEEPDIMS,
     'mlp.py:batchnorm_backward: True -> False #5': KEEPDIMS,
     'mlp.py:batchnorm_backward: True -> False #6': KEEPDIMS,
+    'mlp.py:mlp_fit: 0 -> 1 #2': STEP_SEEDS,
+    'mlp.py:mlp_fit: 1 -> 2': STEP_SEEDS,
     'mlp.py:tuned_hyperparameters: 0.1 -> 0.2': TUNED,
     'mlp.py:tuned_hyperparameters: False -> True': TUNED,
 }

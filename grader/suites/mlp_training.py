@@ -3,6 +3,8 @@ for step by the grader (its batches, its momentum steps, its running statistics,
 
 A fit is replayed without dropout (keep_prob = 1): the contract lets dropout masks be drawn in
 any way that leaves the batch generator alone, so only a fit without them has one right answer.
+A fit with dropout is checked for what the contract does fix: it repeats, it drops units, and
+its batches are the contract's (expect_dropout_fit).
 """
 
 import math
@@ -115,8 +117,10 @@ def batch_orders(samples, fit, layers, kind='contract'):
     """The batches of a fit, [[index array of every step] of every epoch].
 
     - kind: 'contract' (a new permutation each epoch from default_rng(seed)), 'once' (the first
-      permutation every epoch), 'unshuffled' (the order of X) or 'init generator' (the
-      permutations of the generator that drew init_deep's weights, after its draws)
+      permutation every epoch), 'unshuffled' (the order of X), 'init generator' (the
+      permutations of the generator that drew init_deep's weights, after its draws) or 'masks'
+      (the contract's permutations, but every step also draws its dropout masks from the same
+      generator, as mlp_loss_and_grads would)
     """
     rng = np.random.default_rng(fit['seed'])
     if kind == 'init generator':
@@ -124,9 +128,12 @@ def batch_orders(samples, fit, layers, kind='contract'):
             rng.standard_normal(pair)
     epochs, order = [], np.arange(samples)
     for epoch in range(fit['num_epochs']):
-        if kind in ('contract', 'init generator') or (kind == 'once' and epoch == 0):
+        if kind != 'unshuffled' and (kind != 'once' or epoch == 0):
             order = rng.permutation(samples)
         epochs.append([order[start:start + fit['batch_size']] for start in range(0, samples, fit['batch_size'])])
+        for batch in epochs[-1] if kind == 'masks' else []:
+            for units in layers[1:-1]:
+                rng.random((len(batch), units))
     return epochs
 
 
@@ -217,13 +224,17 @@ def _follows(params, losses, replayed, running=False):
                     for name in (replayed.params if running else net.learned(replayed.params))))
 
 
+def _starts(params0, fit, layers):
+    """The params a right fit may start from: the student's own init_mlp's, and the contract's when they differ."""
+    contract = contract_init(layers, fit['batchnorm'], fit['seed'])
+    return [params0] + [contract] * any(not np.allclose(params0[name], contract[name], rtol=1e-10, atol=1e-14)
+                                        for name in params0)
+
+
 def _replays(exact, params0, X, y, step, fit, layers, own_step):
     """The replays a right fit may follow: from the student's own init_mlp or the contract's, with
     the exact gradients or the student's own mlp_loss_and_grads; lazily, the exact one first."""
-    contract = contract_init(layers, fit['batchnorm'], fit['seed'])
-    starts = [params0] + [contract] * any(not np.allclose(params0[name], contract[name], rtol=1e-10, atol=1e-14)
-                                          for name in params0)
-    for start in starts:
+    for start in _starts(params0, fit, layers):
         yield exact if start is params0 else replay(start, X, y, step, fit, layers)
         own = _own_replay(start, X, y, own_step, fit, layers) if own_step else None
         if own is not None:
@@ -284,6 +295,45 @@ def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=Non
         rtol=RTOL, atol=ATOL, known_mistakes=[(replayed.params[name], why) for replayed, why in wrong])
         for name in net.learned(exact.params)])
     raise Mismatch(f'{what} does not follow the update rule ({RULE})')
+
+
+def expect_dropout_fit(fit_call, params0, X, y, step, fit, layers, what):
+    """Check what the contract fixes of mlp_fit with dropout, whose masks it leaves free: the
+    same arguments give the same result, dropout changes the losses, and the batches are the
+    contract's. With epsilon 0 the params never move, so the first layer's running statistics,
+    computed before any dropout, depend on the batches alone.
+
+    Inputs:
+    - fit_call: function of no arguments calling the student's mlp_fit with `fit`
+    - params0: the params it starts from (start_params)
+    - X, y, step, layers: as replay
+    - fit: mlp_fit's keyword arguments, with epsilon 0, keep_prob < 1 and batchnorm True
+    - what: how to name the call
+    """
+    params, history = fit_parts(fit_call(), what)
+    losses = expect_losses(history['loss'], steps(len(X), fit), what, per='step', name="history['loss']")
+    again = fit_parts(fit_call(), what)[1]['loss']
+    if not np.array_equal(as_array(again, f"the history['loss'] of {what}"), losses):
+        raise Mismatch(f"{what} called twice returned two different history['loss']. "
+                       f'{mistakes.NOT_REPEATABLE[0].upper()}{mistakes.NOT_REPEATABLE[1:]}.')
+    params = contract_params({name: params[name] for name in params0 if name in params},
+                             {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
+    undropped = [replay(start, X, y, step, fit, layers) for start in _starts(params0, fit, layers)]
+    if any(np.allclose(losses, replayed.losses, rtol=RTOL, atol=1e-10) for replayed in undropped):
+        raise Mismatch(f'{what}: {mistakes.DROPOUT_NOT_APPLIED}')
+    first = ['running_mean1', 'running_var1']
+    if any(all(np.allclose(params[name], replayed.params[name], rtol=RTOL, atol=ATOL) for name in first)
+           for replayed in undropped):
+        return
+    wrong = [(replay(params0, X, y, step, fit, layers, order=order), why) for order, why in
+             [('masks', mistakes.MASKS_FROM_BATCH_GENERATOR)] + [(change['order'], why) for change, why in WRONG_FITS
+                                                                 if 'order' in change]]
+    expect_every([lambda name=name: expect_array(
+        params[name], undropped[0].params[name],
+        f'{what}: params[{name!r}], which with epsilon 0 depends on the batches alone, as drawn without dropout '
+        f'({RULE}; {RUNNING_RULE})', rtol=RTOL, atol=ATOL,
+        known_mistakes=[(replayed.params[name], why) for replayed, why in wrong]) for name in first])
+    raise Mismatch(f'{what} does not keep the contract\'s batches')
 
 
 def expect_running(params, replayed, what):

@@ -10,8 +10,8 @@ from grader.spec import ACTIVATIONS, THRESHOLDS
 from grader.suites import mlp_network as net
 from grader.suites.mistakes import l2_gradient_mistakes
 from grader.suites.mlp_mistakes import mlp_loss_mistakes, mlp_predict_mistakes
-from grader.suites.mlp_training import (expect_fit_follows, expect_gradient_keys, expect_history, expect_init_mlp,
-                                        expect_running, expect_tuple, recipe_keys, start_params)
+from grader.suites.mlp_training import (expect_dropout_fit, expect_fit_follows, expect_gradient_keys, expect_history,
+                                        expect_init_mlp, expect_running, expect_tuple, recipe_keys, start_params)
 from grader.suites.training import expect_accuracy
 from solution import mlp as ref
 
@@ -119,7 +119,7 @@ def random_fit(rng, batchnorm, epochs, batch_size):
                 batchnorm=batchnorm, num_epochs=epochs, batch_size=batch_size, seed=int(rng.integers(1000)))
 
 
-@pytest.mark.points(0.6, 'mlp_fit')
+@pytest.mark.points(0.4, 'mlp_fit')
 def test_mlp_fit_replays_with_the_reference_gradients(student, rng):
     """mlp_fit: three epochs replayed step for step from your own init_mlp, with batch norm and without; history"""
     layers = [4, 6, 5, 3]
@@ -141,6 +141,22 @@ def test_mlp_fit_running_statistics(student, rng):
     y = labels(rng, 25, 3)
     params, _, replay, what = replayed_fit(student, X, y, layers, random_fit(rng, True, 2, 10))
     expect_running(params, replay, what)
+
+
+@pytest.mark.points(0.2, 'mlp_fit')
+def test_mlp_fit_with_dropout(student, rng):
+    """mlp_fit with dropout: the same result for the same arguments, units dropped, the contract's batches
+
+    With epsilon 0 the batches show in the first layer's running statistics, computed before any dropout."""
+    layers = [4, 6, 5, 3]
+    X, y = rng.standard_normal((30, 4)) * 2.0 + 1.0, labels(rng, 30, 3)
+    fit = {**random_fit(rng, True, 3, int(rng.integers(6, 11))), 'epsilon': 0.0, 'keep_prob': 0.6}
+    act, reg = fit['actFun_type'], fit['reg_lambda']
+    start = start_params(lambda: student.mlp.init_mlp(layers, True, fit['seed']), layers, True, fit['seed'],
+                         f"init_mlp({layers}, True, {fit['seed']})")
+    expect_dropout_fit(lambda: student.mlp.mlp_fit(X, y, layers, **fit), start, X, y,
+                       lambda X_, y_, p: ref.mlp_loss_and_grads(X_, y_, p, act, reg), fit, layers,
+                       f'mlp_fit(X, y, {layers}, ...) with {fit}')
 
 
 @pytest.mark.points(0.6, 'mlp_fit')
