@@ -83,6 +83,7 @@ EQUIVALENT = {
     'mlp.py:mlp_fit: 1 -> 2': STEP_SEEDS,
     'mlp.py:tuned_hyperparameters: 0.1 -> 0.2': TUNED,
     'mlp.py:tuned_hyperparameters: False -> True': TUNED,
+    'mlp.py:tuned_hyperparameters: 128 -> 256': TUNED,
 }
 
 
