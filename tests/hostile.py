@@ -143,12 +143,16 @@ def forged_answer(value_bytes):
 '''
 
 
-def grade_in_subprocess(source, suite='public', sandbox='bwrap', limits=None):
-    """Grade in a fresh Python process; (results, the grading process's peak resident MiB)."""
+def grade_in_subprocess(source, suite='public', sandbox='bwrap', limits=None, parts=None):
+    """Grade in a fresh Python process, on the given part numbers or all; (results, the grading
+    process's peak resident MiB)."""
     code = ('import json, resource\n'
             'from grader.engine.sandbox.isolation import Limits\n'
+            'from grader.spec import SPEC\n'
             'from tests.submissions import grade\n'
-            f'results = grade({str(source)!r}, {suite!r}, sandbox={sandbox!r}, limits=Limits(**{limits or {}!r}))\n'
+            f'spec = SPEC.offering({parts!r}) if {parts!r} else SPEC\n'
+            f'results = grade({str(source)!r}, {suite!r}, spec, sandbox={sandbox!r},\n'
+            f'                limits=Limits(**{limits or {}!r}))\n'
             'peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n'
             'print(json.dumps({"peak": peak, "results": results}))\n')
     done = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True, text=True, timeout=600,

@@ -18,6 +18,11 @@ PARTS_1_TO_3 = SPEC.offering([1, 2, 3])
 PARTS_1_TO_5 = SPEC.offering([part.number for part in SPEC.parts if part.number <= 5])
 
 
+def parts_option(offering):
+    """The command line's --parts value that grades an offering's parts, e.g. '1,2'."""
+    return ','.join(str(part.number) for part in offering.parts)
+
+
 def grade(source, suite='public', spec=SPEC, **options):
     """Grade a submission to this homework, or to an offering of some of its parts."""
     return grading.grade(source, spec, suite, **options)

@@ -14,7 +14,7 @@ import pytest
 
 from grader.engine import batch
 from grader.engine.output import gradebook
-from tests.submissions import PARTS_1_AND_2, ROOT, build
+from tests.submissions import PARTS_1_AND_2, ROOT, build, parts_option
 from tests.test_mutants import BUGS
 
 
@@ -99,7 +99,7 @@ def test_sharded_and_merged_equals_unsharded(folder, unsharded, tmp_path):
 def test_kill_9_in_the_middle_and_a_rerun_give_one_result_each(folder, tmp_path):
     out = tmp_path / 'out'
     command = [sys.executable, '-m', 'grader', 'batch', str(folder), '--out', str(out), '--jobs', '2',
-               '--parts', ','.join(str(part.number) for part in PARTS_1_AND_2.parts)]
+               '--parts', parts_option(PARTS_1_AND_2)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + 120

@@ -106,8 +106,8 @@ def test_a_zip_with_the_modules_deep_inside_grades_like_the_folder(tmp_path, ref
             zf.write(path, f'hw/src/nn/{path.name}')
         zf.writestr('__MACOSX/hw/src/nn/._losses.py', b'\x00\x05junk')
         zf.writestr('hw/.DS_Store', b'junk')
-    results = grade(archive, 'all')
-    assert results['score'] == 100
+    results = grade(archive, 'all', PARTS_1_AND_2)
+    assert results['score'] == PARTS_1_AND_2.points
     assert results['extra_data']['sha256'] == reference_all['extra_data']['sha256']
 
 

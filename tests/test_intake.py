@@ -15,7 +15,7 @@ from grader.engine import batch
 from grader.engine.output import gradebook
 from grader.spec import SPEC
 from tests import hostile
-from tests.submissions import PARTS_1_AND_2, ROOT, build, failed, grade, reference_score
+from tests.submissions import PARTS_1_AND_2, ROOT, build, failed, grade, parts_option, reference_score
 
 SECRET = 'TOKEN-7f3a-must-never-appear'
 
@@ -32,7 +32,7 @@ def test_a_folder_whose_only_file_links_to_the_reference_scores_nothing(tmp_path
     outside = hostile.reference_zip(tmp_path / 'reference.zip')
     (tmp_path / 'sub').mkdir()
     (tmp_path / 'sub' / 'work.zip').symlink_to(outside)
-    results = grade(tmp_path / 'sub', 'public', sandbox='none')
+    results = grade(tmp_path / 'sub', 'public', PARTS_1_AND_2, sandbox='none')
     assert results['score'] == 0
     assert 'work.zip is a symbolic link' in failed(results)[0]['output']
 
@@ -60,7 +60,7 @@ def test_a_link_inside_the_submission_is_followed(tmp_path):
     (folder / 'src').mkdir()
     (folder / 'losses.py').rename(folder / 'src' / 'losses.py')
     (folder / 'losses.py').symlink_to('src/losses.py')
-    assert grade(folder, 'public', sandbox='none')['score'] == reference_score('public')
+    assert grade(folder, 'public', PARTS_1_AND_2, sandbox='none')['score'] == reference_score('public', PARTS_1_AND_2)
 
 
 def test_a_link_entry_in_a_zip_is_never_followed(tmp_path):
@@ -69,7 +69,7 @@ def test_a_link_entry_in_a_zip_is_never_followed(tmp_path):
     hostile.add_link_entry(archive, 'lib', str(tmp_path / 'outside'))
     with zipfile.ZipFile(archive, 'a') as zf:
         zf.writestr('lib/helper.py', 'x = 1\n')      # through the link, were it one
-    results = grade(archive, 'public', sandbox='none')
+    results = grade(archive, 'public', PARTS_1_AND_2, sandbox='none')
     assert 'activations.py is a symbolic link; links in archives are not followed' in results['output']
     relu = [t for t in failed(results) if t['tags'] == ['relu']]
     assert relu and relu[0]['extra_data']['outcome'] == 'missing'
@@ -84,9 +84,9 @@ def test_in_a_batch_a_link_to_a_classmates_work_gets_no_score(tmp_path):
     (subs / 'mallory' / 'copy.zip').symlink_to('../bob.zip')
     (subs / 'eve.zip').symlink_to('bob.zip')
     out = tmp_path / 'out'
-    batch.run(SPEC, subs, out, jobs=2, suite='public', sandbox='none', progress=False)
+    batch.run(PARTS_1_AND_2, subs, out, jobs=2, suite='public', sandbox='none', progress=False)
     collected = gradebook.collect([out])
-    assert collected['bob']['score'] == reference_score('public')
+    assert collected['bob']['score'] == reference_score('public', PARTS_1_AND_2)
     assert collected['mallory']['score'] == collected['eve']['score'] == 0
     assert 'eve.zip is a symbolic link' in collected['eve']['extra_data']['read_error']
 
@@ -106,7 +106,7 @@ def test_a_damaged_entry_costs_only_its_module(tmp_path, method):
 def test_a_zip_bomb_is_stopped_by_the_bytes_really_written(tmp_path, declared):
     archive = hostile.zip_bomb(tmp_path / 'bomb.zip', 256 * 2 ** 20, declared)
     assert archive.stat().st_size < 2 ** 20
-    results, peak = hostile.grade_in_subprocess(archive, sandbox='none')
+    results, peak = hostile.grade_in_subprocess(archive, sandbox='none', parts=[1, 2])
     assert results['score'] == 0 and len(results['tests']) > 0
     reasons = results['output'] + failed(results)[0]['output']
     assert 'unpacks to more than 50 MiB' in reasons or 'activations.py is damaged' in reasons
@@ -119,8 +119,8 @@ def test_odd_names_are_skipped_with_a_note(tmp_path):
         zf.writestr('x' * 300 + '.py', 'y = 1\n')
         zf.writestr('../escape.py', 'y = 1\n')
         zf.writestr('activations.py/inside.py', 'y = 1\n')
-    results = grade(archive, 'public', sandbox='none')
-    assert results['score'] == reference_score('public')
+    results = grade(archive, 'public', PARTS_1_AND_2, sandbox='none')
+    assert results['score'] == reference_score('public', PARTS_1_AND_2)
     assert 'was skipped: its name is longer than 255 bytes' in results['output']
     assert 'points outside the archive' in results['output']
     assert 'clashes with a folder or file of the same name' in results['output']
@@ -133,10 +133,12 @@ def run_cli(*args):
 
 def test_a_name_flagged_utf8_that_is_not_gets_a_complete_result_and_exit_0(tmp_path):
     archive = hostile.invalid_utf8_name_zip(tmp_path / 'work.zip')
-    done = run_cli('grade', archive, '--out', tmp_path / 'r.json', '--sandbox', 'none')
+    done = run_cli('grade', archive, '--out', tmp_path / 'r.json', '--sandbox', 'none',
+                   '--parts', parts_option(PARTS_1_AND_2))
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads((tmp_path / 'r.json').read_text())
-    assert results['score'] == 0 and len(results['tests']) == len(grade(ROOT / 'solution', 'public')['tests'])
+    assert results['score'] == 0
+    assert len(results['tests']) == len(grade(ROOT / 'solution', 'public', PARTS_1_AND_2)['tests'])
     assert all('not valid UTF-8' in t['output'] for t in results['tests'])
 
 
@@ -148,7 +150,8 @@ def test_a_batch_with_odd_names_finishes_and_its_gradebook_is_safe_in_a_spreadsh
     os.mkdir(os.path.join(os.fsencode(subs), b'caf\xe9'))
     shutil.copy(ROOT / 'solution' / 'activations.py', os.path.join(os.fsencode(subs), b'caf\xe9', b'activations.py'))
     (subs / 'readme.txt').write_text('not a submission')
-    done = run_cli('batch', subs, '--out', tmp_path / 'out', '--jobs', '2', '--suite', 'public', '--sandbox', 'none')
+    done = run_cli('batch', subs, '--out', tmp_path / 'out', '--jobs', '2', '--suite', 'public', '--sandbox', 'none',
+                   '--parts', parts_option(PARTS_1_AND_2))
     assert done.returncode == 0, done.stderr[-2000:]
     assert b'left out: readme.txt' in done.stdout
     with open(tmp_path / 'out' / 'gradebook.csv', newline='', encoding='utf-8') as f:
@@ -166,6 +169,6 @@ def test_a_notebook_with_a_very_deep_expression_is_still_graded(tmp_path, expres
     nb = notebook.build(modules, (ROOT / 'assignment' / 'README.md').read_text())
     nb.cells.append(nbformat.v4.new_code_cell('x = ' + expression))
     (tmp_path / 'deep.ipynb').write_text(notebook.render(nb))
-    results = grade(tmp_path / 'deep.ipynb', 'public', sandbox='none')
-    assert results['score'] == reference_score('public')
+    results = grade(tmp_path / 'deep.ipynb', 'public', PARTS_1_AND_2, sandbox='none')
+    assert results['score'] == reference_score('public', PARTS_1_AND_2)
     assert f'cell {len(nb.cells)} was skipped' in results['output']

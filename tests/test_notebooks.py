@@ -3,7 +3,6 @@
 import json
 import shutil
 import sys
-import time
 
 import nbformat
 import pytest
@@ -12,7 +11,7 @@ from grader.engine.intake.notebook import MAX_BYTES, definitions
 from grader.engine.intake.submission import SubmissionError, prepare
 from grader.engine.sandbox.worker.runner import Runner
 from grader.spec import SPEC
-from tests.submissions import MODULE_FILES, PARTS_1_TO_5, ROOT, failed, grade, reference_score
+from tests.submissions import MODULE_FILES, PARTS_1_AND_2, PARTS_1_TO_5, ROOT, failed, grade, reference_score
 from tools import notebook
 
 OWN = {SPEC.package, *(module.name for module in SPEC.modules), *SPEC.provided}
@@ -34,16 +33,10 @@ def reference_notebook(path, extra_cells=()):
     return path
 
 
-def test_the_reference_as_a_notebook_scores_100_in_about_the_time_of_the_modules(tmp_path):
-    path = reference_notebook(tmp_path / 'work.ipynb')
-    start = time.monotonic()
-    results = grade(path, 'all')
-    as_notebook = time.monotonic() - start
-    start = time.monotonic()
-    assert grade(ROOT / 'solution', 'all')['score'] == 100
-    as_modules = time.monotonic() - start
+def test_the_reference_as_a_notebook_scores_100(tmp_path):
+    """Its long training cell, were it run, would not let the notebook import in time."""
+    results = grade(reference_notebook(tmp_path / 'work.ipynb'), 'all')
     assert results['score'] == 100, [(t['name'], t['output']) for t in failed(results)]
-    assert as_notebook < 1.5 * as_modules + 2, (as_notebook, as_modules)
 
 
 def test_the_skeleton_notebook_scores_0():
@@ -71,7 +64,7 @@ def test_a_notebook_of_an_older_minor_version_is_read(tmp_path):
     for cell in nb.cells:
         cell.pop('id', None)
     (tmp_path / 'old.ipynb').write_text(json.dumps(nb))
-    assert grade(tmp_path / 'old.ipynb', 'public')['score'] == reference_score('public')
+    assert grade(tmp_path / 'old.ipynb', 'public', PARTS_1_AND_2)['score'] == reference_score('public', PARTS_1_AND_2)
 
 
 @pytest.mark.parametrize('content, message', [

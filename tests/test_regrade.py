@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from grader.engine import batch, regrade
-from grader.spec import SPEC
-from tests.submissions import ROOT, build
+from tests.submissions import PARTS_1_AND_2, ROOT, build, parts_option
+
 
 
 @pytest.fixture(scope='module')
@@ -27,7 +27,7 @@ def folder(tmp_path_factory):
 def public(folder, tmp_path_factory):
     """A batch graded with the public suite only."""
     out = tmp_path_factory.mktemp('out')
-    assert batch.run(SPEC, folder, out, jobs=2, suite='public', progress=False)[0] == ['ada', 'bo']
+    assert batch.run(PARTS_1_AND_2, folder, out, jobs=2, suite='public', progress=False)[0] == ['ada', 'bo']
     return out
 
 
@@ -42,12 +42,12 @@ def test_a_changed_suite_regrades_and_keeps_the_earlier_results(folder, public, 
     before = {path.name: path.read_bytes() for path in (out / 'results').glob('*.json')}
     public_score = json.loads(before['ada.json'])['score']
     history = regrade.history_folder(out)
-    graded, kept = batch.run(SPEC, folder, out, jobs=2, suite='all', progress=False, history=history)
+    graded, kept = batch.run(PARTS_1_AND_2, folder, out, jobs=2, suite='all', progress=False, history=history)
     assert graded == ['ada', 'bo'] and kept == []
     assert {path.name: path.read_bytes() for path in history.glob('*.json')} == before
     rows = read_report(out / 'regrade.csv')
     assert (out / 'regrade.csv').read_text() == (history / 'regrade.csv').read_text()
-    assert float(rows['ada']['old_score']) == public_score and float(rows['ada']['new_score']) == SPEC.points
+    assert float(rows['ada']['old_score']) == public_score and float(rows['ada']['new_score']) == PARTS_1_AND_2.points
     # Tests of the hidden suite were absent from the public grading.
     assert ': absent -> passed' in rows['ada']['changed_tests']
     assert ': absent -> not_implemented' in rows['bo']['changed_tests'] and rows['bo']['new_score'] == '0'
@@ -65,10 +65,12 @@ def test_a_fixed_test_regrades_only_what_it_changes(folder, public, tmp_path):
     earlier['score'] = public_score - broken['max_score']
     (out / 'results' / 'ada.json').write_text(json.dumps(earlier))
     untouched = (out / 'results' / 'bo.json').read_bytes()
-    assert batch.run(SPEC, folder, out, jobs=2, suite='public', progress=False)[0] == [], 'all were up to date'
+    assert batch.run(PARTS_1_AND_2, folder, out, jobs=2, suite='public', progress=False)[0] == [], \
+        'all were up to date'
 
     done = subprocess.run([sys.executable, '-m', 'grader', 'batch', str(folder), '--out', str(out), '--suite', 'public',
-                           '--regrade', '--jobs', '2'], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           '--regrade', '--jobs', '2', '--parts', parts_option(PARTS_1_AND_2)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     [history] = (out / 'history').iterdir()
     assert 'graded 2, kept 0 up-to-date results' in done.stdout
