@@ -10,12 +10,11 @@ import shutil
 import statistics
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 from ..layout import RESULTS, write_json_atomically
 from ..text import spreadsheet_safe
 from . import class_report
 from .gradescope import points
+
 HARDEST = 10
 
 
@@ -134,7 +133,7 @@ def figure(facts, percents, collected):
     """Score histogram above the pass rate of every test, hardest first, coloured by part."""
     rates = sorted(facts['pass_rate'].items(), key=lambda item: (item[1], item[0]))
     tests = {test['name']: test['extra_data'] for results in collected.values() for test in results.get('tests', [])}
-    fig = Figure(figsize=(11, 3.5 + 0.16 * len(rates)), layout='constrained')
+    fig = class_report.new_figure((11, 3.5 + 0.16 * len(rates)))
     top, bottom = fig.subplots(2, 1, height_ratios=[3.5, 0.16 * max(len(rates), 1)])
     top.hist(percents, bins=range(0, 105, 5), color='tab:blue', edgecolor='white')
     top.set(xlabel='score (% of the maximum)', ylabel='submissions', xlim=(0, 100),
