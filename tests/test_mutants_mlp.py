@@ -161,6 +161,9 @@ BUGS = {
                                                'drawn from the generator that shuffles the batches'),
     'dropout masks from an unseeded generator': ('mlp_fit', in_fit(STEP_SEED, 'seed=None)'),
                                                  'the same arguments must give the same result'),
+    'epsilon of the defaults in the fit': ('mlp_fit', in_fit(
+        'grads,\n                                              velocity, epsilon, momentum)',
+        'grads,\n                                              velocity, 0.05, momentum)'), 'though with epsilon 0'),
     'no dropout in the fit': ('mlp_fit', in_fit('keep_prob, ' + STEP_SEED, '1.0, ' + STEP_SEED),
                               'keep_prob is not passed on'),
     'no ValueError for X_val alone': ('mlp_fit', in_fit(

@@ -318,7 +318,12 @@ def expect_dropout_fit(fit_call, params0, X, y, step, fit, layers, what):
                        f'{mistakes.NOT_REPEATABLE[0].upper()}{mistakes.NOT_REPEATABLE[1:]}.')
     params = contract_params({name: params[name] for name in params0 if name in params},
                              {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
-    undropped = [replay(start, X, y, step, fit, layers) for start in _starts(params0, fit, layers)]
+    starts = _starts(params0, fit, layers)
+    if not any(all(np.allclose(params[name], start[name], rtol=RTOL, atol=ATOL) for name in net.learned(start))
+               for start in starts):
+        raise Mismatch(f'{what} returned learned parameters that are neither those of init_mlp nor those of the '
+                       'contract\'s init, though with epsilon 0 every step is v = momentum * v - 0 * grad = 0')
+    undropped = [replay(start, X, y, step, fit, layers) for start in starts]
     if any(np.allclose(losses, replayed.losses, rtol=RTOL, atol=1e-10) for replayed in undropped):
         raise Mismatch(f'{what}: {mistakes.DROPOUT_NOT_APPLIED}')
     first = ['running_mean1', 'running_var1']
@@ -333,7 +338,7 @@ def expect_dropout_fit(fit_call, params0, X, y, step, fit, layers, what):
         f'{what}: params[{name!r}], which with epsilon 0 depends on the batches alone, as drawn without dropout '
         f'({RULE}; {RUNNING_RULE})', rtol=RTOL, atol=ATOL,
         known_mistakes=[(replayed.params[name], why) for replayed, why in wrong]) for name in first])
-    raise Mismatch(f'{what} does not keep the contract\'s batches')
+    raise Mismatch(f'{what}: the first layer\'s running statistics are not those of the contract\'s batches')
 
 
 def expect_running(params, replayed, what):
