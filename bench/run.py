@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.engine import spec as specs
 from grader.engine.sandbox.processes import descendants
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def grading_latency(repeats, workdir, suites=('public', 'all'), parts=()):
 
 def _part_arguments(parts):
     """The CLI's arguments that grade these part numbers only; none for all parts."""
-    return ['--parts', ','.join(map(str, parts))] if parts else []
+    return ['--parts', specs.format_parts(parts)] if parts else []
 
 
 def _medians(runs):

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from grader.engine import grading
+from grader.engine import spec as specs
 from grader.spec import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +21,7 @@ PARTS_1_TO_5 = SPEC.offering([part.number for part in SPEC.parts if part.number 
 
 def parts_option(offering):
     """The command line's --parts value that grades an offering's parts, e.g. '1,2'."""
-    return ','.join(str(part.number) for part in offering.parts)
+    return specs.format_parts(part.number for part in offering.parts)
 
 
 def grade(source, suite='public', spec=SPEC, **options):

@@ -20,6 +20,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from grader.engine import spec as specs
 from grader.spec import SPEC
 
 GRADED_MODULES = SPEC.module_files
@@ -161,7 +162,7 @@ def grade_mutant(module, description, source, workdir):
     out = folder / 'results.json'
     try:
         subprocess.run([sys.executable, '-m', 'grader', 'grade', str(folder), '--suite', 'all', '--parts',
-                        ','.join(map(str, parts_reached(module))), '--out', str(out), '--quiet'],
+                        specs.format_parts(parts_reached(module)), '--out', str(out), '--quiet'],
                        cwd=ROOT, capture_output=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return None

@@ -97,7 +97,7 @@ def _first_differences(got, expected, close):
                      f'got {_fmt(got[tuple(index)])}' for index in bad)
 
 
-def _sentence(text):
+def sentence(text):
     """An explanation as a sentence: capitalised, ending with a full stop."""
     text = text[:1].upper() + text[1:]
     return text if text.endswith(('.', '!', '?')) else text + '.'
@@ -106,7 +106,7 @@ def _sentence(text):
 def _recognised(array, known_mistakes, rtol, atol):
     """The explanation of the first known mistake `array` equals, as a one-sentence list
     (empty when none is recognised)."""
-    return [_sentence(explanation) for wrong, explanation in known_mistakes
+    return [sentence(explanation) for wrong, explanation in known_mistakes
             if np.shape(wrong) == array.shape and np.allclose(array, wrong, rtol=rtol, atol=atol)][:1]
 
 
@@ -238,7 +238,7 @@ def expect_scalar(got, expected, what, rtol=1e-7, atol=1e-10, batch=None, classe
     if np.isclose(value, expected, rtol=rtol, atol=atol):
         return
     lines = [f'{what} returned {_fmt(value)}; expected {_fmt(expected)}.']
-    lines += [_sentence(explanation) for wrong, explanation in known_mistakes
+    lines += [sentence(explanation) for wrong, explanation in known_mistakes
               if np.isclose(value, wrong, rtol=1e-6)][:1]
     if len(lines) == 1:
         lines.append(ratio_diagnosis(np.array([value]), np.array([float(expected)]),

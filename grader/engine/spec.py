@@ -131,6 +131,11 @@ def parse_parts(text):
     return sorted(set(numbers))
 
 
+def format_parts(numbers):
+    """The text parse_parts reads back as these part numbers: '1,2,6'."""
+    return ','.join(map(str, numbers))
+
+
 def _import_spec(folder):
     for entry in map(Path, sys.path):
         entry = (entry if entry.is_absolute() else Path.cwd() / entry).resolve()

@@ -16,7 +16,7 @@ nothing here depends on the reference solution.
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys
+from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, sentence
 from grader.suites.initialisation import ATOL, GENERATORS, RTOL, fitted_scale, known_scale
 
 # Results equal to a wrong answer to this tolerance are taken to be that mistake.
@@ -107,11 +107,6 @@ def loop_maxpool(x, size, stride, dout=None, route='first', add=True):
 
 # ------------------------------------------------------------------ checking with mistakes of any shape
 
-def _sentence(text):
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith(('.', '!', '?')) else text + '.'
-
-
 def _same(a, b):
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=SAME_RTOL, atol=SAME_ATOL))
 
@@ -146,7 +141,7 @@ def expect_known(check, got, expected, what, mistakes=(), **options):
     if array.shape != expected.shape:
         for wrong, why in mistakes:
             if _same(array.astype(np.float64), wrong):
-                raise Mismatch(f'{what} returned shape {array.shape}; expected {expected.shape}. {_sentence(why)}')
+                raise Mismatch(f'{what} returned shape {array.shape}; expected {expected.shape}. {sentence(why)}')
     check(array, expected, what, known_mistakes=[m for m in mistakes if np.shape(m[0]) == expected.shape],
           **options)
 
@@ -355,7 +350,7 @@ def init_diagnosis(got, name, shapes, seed):
             continue
         n = fan_in(name, shapes[name])
         scale_why = '' if abs(scale * np.sqrt(n) - 1) <= 1e-9 else _scale_explanation(scale, name, shapes[name])
-        return ' '.join(_sentence(why) for why in (generator_why, scale_why) if why)
+        return ' '.join(sentence(why) for why in (generator_why, scale_why) if why)
     return ''
 
 

@@ -8,7 +8,7 @@ numbers other generators and scales give, so that the feedback names what differ
 
 import numpy as np
 
-from grader.engine.checks import expect_array, expect_every, expect_params
+from grader.engine.checks import expect_array, expect_every, expect_params, sentence
 
 # x / sqrt(n) and x * sqrt(1 / n) differ in the last bits only.
 RTOL, ATOL = 1e-10, 1e-14
@@ -99,7 +99,7 @@ def diagnosis(got, layers, seed, l):
         if scale is None:
             continue
         scale_why = '' if abs(scale * np.sqrt(fan_in) - 1) <= 1e-9 else _scale_explanation(scale, fan_in, fan_out)
-        return ' '.join(why[0].upper() + why[1:] + '.' for why in (generator_why, scale_why) if why)
+        return ' '.join(sentence(why) for why in (generator_why, scale_why) if why)
     return ''
 
 

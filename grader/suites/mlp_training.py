@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params
+from grader.engine.checks import (Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params,
+                                  sentence)
 from grader.engine.seam import StudentFailure
 
 from . import mlp_mistakes as mistakes
@@ -41,8 +42,7 @@ def expect_tuple(got, names, what):
 def expect_gradient_keys(grads, params, what):
     """mlp_loss_and_grads's grads must have every key of params but the running statistics; returns it."""
     if isinstance(grads, dict) and any(name.startswith(net.RUNNING) for name in grads):
-        raise Mismatch(f'{what} returned grads with keys {sorted(grads)}. {mistakes.RUNNING_IN_GRADS[0].upper()}'
-                       f'{mistakes.RUNNING_IN_GRADS[1:]}.')
+        raise Mismatch(f'{what} returned grads with keys {sorted(grads)}. {sentence(mistakes.RUNNING_IN_GRADS)}')
     return expect_keys(grads, net.learned(params), what)
 
 
@@ -77,7 +77,7 @@ def expect_init_mlp(got, layers, batchnorm, seed, what, recipe=None):
     if isinstance(got, dict) and set(got) != set(shapes):
         explanation = mistakes.init_mlp_keys_mistake(got, layers, batchnorm)
         raise Mismatch(f'{what} returned keys {sorted(got)}; expected {sorted(shapes)}.'
-                       + (f' {explanation[0].upper()}{explanation[1:]}.' if explanation else ''))
+                       + (f' {sentence(explanation)}' if explanation else ''))
     got = expect_params(got, shapes, what)
     recipe = recipe or {name: value for name, value in contract_init(layers, batchnorm, seed).items()
                         if name in recipe_keys(layers, batchnorm)}
@@ -217,11 +217,25 @@ def fit_parts(got, what):
     return trained, history
 
 
+def _returned(got, params0, X, fit, what):
+    """(params in the contract's keys, history, losses) of what mlp_fit returned; Mismatch unless
+    it holds params0's keys and shapes and one finite loss per step."""
+    params, history = fit_parts(got, what)
+    losses = expect_losses(history['loss'], steps(len(X), fit), what, per='step', name="history['loss']")
+    params = contract_params({name: params[name] for name in params0 if name in params},
+                             {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
+    return params, history, losses
+
+
+def _same(params, other, names):
+    """Whether params and other agree on every one of names, to the replay's tolerance."""
+    return all(np.allclose(params[name], other[name], rtol=RTOL, atol=ATOL) for name in names)
+
+
 def _follows(params, losses, replayed, running=False):
     """Whether a fit's losses and learned params (and its running statistics when `running`) are a replay's."""
     return (np.allclose(losses, replayed.losses, rtol=RTOL, atol=1e-10)
-            and all(np.allclose(params[name], replayed.params[name], rtol=RTOL, atol=ATOL)
-                    for name in (replayed.params if running else net.learned(replayed.params))))
+            and _same(params, replayed.params, replayed.params if running else net.learned(replayed.params)))
 
 
 def _starts(params0, fit, layers):
@@ -274,10 +288,7 @@ def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=Non
     Returns:
     - (the returned params in the contract's keys, history, the Replay they follow)
     """
-    params, history = fit_parts(got, what)
-    losses = expect_losses(history['loss'], steps(len(X), fit), what, per='step', name="history['loss']")
-    params = contract_params({name: params[name] for name in params0 if name in params},
-                             {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
+    params, history, losses = _returned(got, params0, X, fit, what)
     exact = replay(params0, X, y, step, fit, layers)
     if _follows(params, losses, exact, running=True):
         return params, history, exact
@@ -310,25 +321,20 @@ def expect_dropout_fit(fit_call, params0, X, y, step, fit, layers, what):
     - fit: mlp_fit's keyword arguments, with epsilon 0, keep_prob < 1 and batchnorm True
     - what: how to name the call
     """
-    params, history = fit_parts(fit_call(), what)
-    losses = expect_losses(history['loss'], steps(len(X), fit), what, per='step', name="history['loss']")
+    params, _, losses = _returned(fit_call(), params0, X, fit, what)
     again = fit_parts(fit_call(), what)[1]['loss']
     if not np.array_equal(as_array(again, f"the history['loss'] of {what}"), losses):
         raise Mismatch(f"{what} called twice returned two different history['loss']. "
-                       f'{mistakes.NOT_REPEATABLE[0].upper()}{mistakes.NOT_REPEATABLE[1:]}.')
-    params = contract_params({name: params[name] for name in params0 if name in params},
-                             {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
+                       f'{sentence(mistakes.NOT_REPEATABLE)}')
     starts = _starts(params0, fit, layers)
-    if not any(all(np.allclose(params[name], start[name], rtol=RTOL, atol=ATOL) for name in net.learned(start))
-               for start in starts):
+    if not any(_same(params, start, net.learned(start)) for start in starts):
         raise Mismatch(f'{what} returned learned parameters that are neither those of init_mlp nor those of the '
                        'contract\'s init, though with epsilon 0 every step is v = momentum * v - 0 * grad = 0')
     undropped = [replay(start, X, y, step, fit, layers) for start in starts]
     if any(np.allclose(losses, replayed.losses, rtol=RTOL, atol=1e-10) for replayed in undropped):
         raise Mismatch(f'{what}: {mistakes.DROPOUT_NOT_APPLIED}')
     first = ['running_mean1', 'running_var1']
-    if any(all(np.allclose(params[name], replayed.params[name], rtol=RTOL, atol=ATOL) for name in first)
-           for replayed in undropped):
+    if any(_same(params, replayed.params, first) for replayed in undropped):
         return
     wrong = [(replay(params0, X, y, step, fit, layers, order=order), why) for order, why in
              [('masks', mistakes.MASKS_FROM_BATCH_GENERATOR)] + [(change['order'], why) for change, why in WRONG_FITS

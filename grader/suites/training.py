@@ -5,7 +5,8 @@ import math
 import numpy as np
 
 from grader import tasks
-from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params
+from grader.engine.checks import (Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params,
+                                  sentence)
 from grader.engine.seam import StudentFailure
 from grader.spec import TASKS, THRESHOLDS
 
@@ -215,7 +216,7 @@ def momentum_step_result(got, params, grads, velocity, epsilon, momentum, what):
         expect_every(checks)
     except Mismatch as mismatch:
         why = momentum_diagnosis(params, grads, velocity, epsilon, momentum, new_params, new_velocity)
-        raise Mismatch(f'{mismatch}\n{why[0].upper()}{why[1:]}.' if why else str(mismatch)) from None
+        raise Mismatch(f'{mismatch}\n{sentence(why)}' if why else str(mismatch)) from None
 
 
 def expect_accuracy(name, student, seed, predict):
