@@ -160,3 +160,62 @@ def grade_in_subprocess(source, suite='public', sandbox='bwrap', limits=None, pa
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     return out['results'], out['peak']
+
+
+# Code a submission can run in the worker to write on the grader's own channels: the write
+# ends of the pipes the worker holds, the answers' first and faulthandler's stacks' second.
+CHANNELS = '''
+import fcntl as _fcntl, json as _json, os as _os, stat as _stat, struct as _struct
+
+
+def _channels():
+    ends = []
+    for fd in range(3, 64):
+        try:
+            if (_stat.S_ISFIFO(_os.fstat(fd).st_mode)
+                    and _fcntl.fcntl(fd, _fcntl.F_GETFL) & _os.O_ACCMODE == _os.O_WRONLY):
+                ends.append(fd)
+        except OSError:
+            pass
+    return ends
+
+
+def _send(document, *blobs):
+    """Write one message in the worker's format on the answer channel."""
+    message = _struct.pack('<I', len(document)) + document
+    for blob in blobs:
+        message += _struct.pack('<Q', len(blob)) + blob
+    _os.write(_channels()[0], message)
+'''
+
+
+def npy_header(shape_text, data_bytes=8):
+    """The bytes of a float64 .npy file whose header states `shape_text` (e.g. '(-1, -1)'),
+    followed by `data_bytes` zero bytes."""
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape_text}, }}".encode()
+    header += b' ' * (63 - (10 + len(header)) % 64) + b'\n'
+    return b'\x93NUMPY\x01\x00' + struct.pack('<H', len(header)) + header + bytes(data_bytes)
+
+
+def answers_then(document, blob=None, then='_time.sleep(60)'):
+    """Source of a dL_dW_o that writes an answer of its own (the JSON `document`, and one
+    .npy `blob`), then runs `then`; needs CHANNELS in the module."""
+    blobs = f', {blob!r}' if blob is not None else ''
+    return (f'    import time as _time\n'
+            f'    _send({document!r}{blobs})\n'
+            f'    {then}\n'
+            f'    return h.T @ gradCE(target, prediction)\n')
+
+
+def forged_stacks(frames):
+    """Source of a dL_dW_o that writes a forged faulthandler dump naming `frames` (paths,
+    each joined to the folder its own module was loaded from) on the stacks channel, then
+    loops until the call times out; needs CHANNELS in the module."""
+    return (f'    _here = _os.path.dirname(__file__)\n'
+            f'    _dump = "Current thread 0x00007f0000000001 (most recent call first):\\n"\n'
+            f'    for _path in {list(frames)!r}:\n'
+            f'        _dump += f\'  File "{{_here}}{{_path}}", line 1 in dL_dW_o\\n\'\n'
+            f'    _dump += \'  File "/grader/worker/runner.py", line 1 in call\\n\\n\'\n'
+            f'    _os.write(_channels()[1], _dump.encode())\n'
+            f'    while True:\n'
+            f'        pass\n')

@@ -77,6 +77,8 @@ def grade(source, spec, suite='public', seed=None, hidden_visibility='after_publ
             report = run_pytest(spec, paths, plugin)
         finally:
             backend.close()
+        if getattr(backend, 'fault', None):
+            raise HarnessError(backend.fault)
     return gradescope.build(report, spec, (*notes, *backend.notes), plugin.leaderboard, {
         'sha256': sha256, 'seed': seed, 'suite': suite, 'grader_version': __version__,
         'read_error': read_error, 'sandbox': sandbox, **backend.facts(),

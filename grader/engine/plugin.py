@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from .checks import Mismatch
+from .sandbox.isolation import SandboxError
 from .seam import StudentFailure
 from .text import clean
 
@@ -110,6 +111,9 @@ class GradingPlugin:
         # The feedback is all a failure needs; pytest.fail(pytrace=False) spares pytest
         # from rendering a source-annotated traceback (about 0.5 s per failed test).
         outcome = yield
+        if isinstance(outcome.exception, SandboxError):
+            # The grader's fault: no test after this one is run, and the grading reports it (grading.py).
+            item.session.shouldstop = str(outcome.exception)
         if outcome.exception is not None:
             item.stash[OUTCOME], item.stash[FEEDBACK] = _explain(outcome.exception)
             outcome.force_exception(pytest.fail.Exception(item.stash[FEEDBACK], pytrace=False))

@@ -10,11 +10,14 @@ a group it can create), every worker of a submission runs inside it; elsewhere
 
 import itertools
 import os
-import signal
+import secrets
 import time
 from pathlib import Path
 
+from .processes import kill_if
+
 ROOT = Path('/sys/fs/cgroup')
+KILL_WAIT = 10.0              # seconds for the killed processes of a group to be gone
 _names = itertools.count()
 
 
@@ -34,7 +37,8 @@ class Cgroup:
         when this machine does not let the grader make one."""
         if os.geteuid() != 0:
             return None
-        name = f'grader-{os.getpid()}-{next(_names)}'
+        # A random part: a group a killed grading left behind must not clash with a later one of its pid.
+        name = f'grader-{os.getpid()}-{next(_names)}-{secrets.token_hex(4)}'
         made = _create_v2(root, name) if (root / 'cgroup.controllers').exists() else _create_v1(root, name)
         if made is None:
             return None
@@ -77,17 +81,15 @@ class Cgroup:
         return [int(pid) for pid in _read(path / 'cgroup.procs').split()]
 
     def kill(self):
-        """SIGKILL every process of the group, until none is left."""
-        for _ in range(100):
+        """SIGKILL every process of the group, until none is left (or KILL_WAIT has passed)."""
+        deadline = time.monotonic() + KILL_WAIT
+        while time.monotonic() < deadline:
             pids = self.processes()
             if not pids:
                 return
             for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            time.sleep(0.01)
+                kill_if(pid, lambda pid=pid: pid in self.processes())
+            time.sleep(0.005)
 
     def remove(self):
         """Kill what is left and delete the group's folders."""

@@ -24,6 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .processes import run_reaped
+
 WORKER = Path(__file__).resolve().parent / 'worker'
 WORKER_FILES = ('worker.py', 'runner.py', 'codec.py', 'plain.py')
 UNPRIVILEGED = 'nobody'
@@ -35,9 +37,7 @@ def bwrap_available():
     """True when bubblewrap is installed and can make a sandbox on this machine."""
     if shutil.which('bwrap') is None:
         return False
-    probe = subprocess.run(['bwrap', '--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', 'true'],
-                           capture_output=True, timeout=30)
-    return probe.returncode == 0
+    return run_reaped(['bwrap', '--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', 'true'], 30) == 0
 
 
 def choose_sandbox(requested):
@@ -84,9 +84,13 @@ class Confinement:
         # bubblewrap sizes its own tmpfs; without it, root can mount one in a private namespace.
         self.disk_capped = sandbox == 'bwrap' or (os.geteuid() == 0 and _can_mount_tmpfs())
 
+    def worker_root(self):
+        """The worker's home folder as the worker sees it."""
+        return Path('/grader') if self.sandbox == 'bwrap' else self.home
+
     def command(self):
         """The worker's command line."""
-        root = Path('/grader') if self.sandbox == 'bwrap' else self.home
+        root = self.worker_root()
         command = [sys.executable, '-I', str(root / 'worker' / 'worker.py'),
                    str(root / 'submission' / self.package_dir.name),
                    str(self.limits.memory), str(self.limits.cpu), str(self.limits.file_size),
@@ -118,12 +122,16 @@ class Confinement:
                 os.setgid(self.user.pw_gid)
                 os.setuid(self.user.pw_uid)
 
-    def disk_used(self):
-        """Bytes in the worker's tmp/ folder, where no tmpfs bounds it (0 otherwise)."""
+    def disk_used(self, max_entries):
+        """Bytes in the worker's tmp/ folder, where no tmpfs bounds it (0 otherwise); infinite
+        past `max_entries` files and folders, so that measuring stays cheap."""
         if self.disk_capped:
             return 0
-        total = 0
-        for folder, _, files in os.walk(self.home / 'tmp'):
+        total, entries = 0, 0
+        for folder, folders, files in os.walk(self.home / 'tmp'):
+            entries += len(folders) + len(files)
+            if entries > max_entries:
+                return float('inf')
             for name in files:
                 try:
                     total += os.lstat(os.path.join(folder, name)).st_size

@@ -1,13 +1,21 @@
 """The trusted side of the worker: run a submission's calls in a confined process, within limits.
 
 WorkerBackend serves the `student` seam: each call goes to a worker process as plain
-data and comes back as plain data (codec.py), within a wall-clock deadline that holds
-for writing the request as well as for reading the answer. A call that times out,
-crashes or exhausts memory fails alone, with an outcome a student understands; the
-next call gets a fresh worker. A module whose import fails or hangs is reported once
-and then fails fast. When a call times out, the worker is asked where it was running
-(faulthandler's stacks): the feedback names that function and line, and every later
-call that reaches the same function fails at once instead of hanging again.
+data and comes back as plain data (codec.py). A call that times out, crashes, exhausts
+memory or answers what cannot be decoded fails alone, with an outcome a student
+understands; the next call gets a fresh worker. A module whose import fails or hangs
+is reported once and then fails fast. When a call times out, the worker is asked where
+it was running (faulthandler's stacks): the feedback names that function and line, and
+every later call that reaches the same function fails at once instead of hanging again.
+
+Nothing that comes back from the worker is trusted. Its answers are decoded within
+bounds, and their outcomes must be the grader's own; the places in its stack dump are
+only matched against the names of the files the grader copied for it, and source lines
+are read from the grader's own copy. The time a call may take is the CPU time the
+submission itself takes: the wall clock, less the time its worker waited for a CPU that
+other processes held, so a busy machine changes no grade. Starting a worker is the
+grader's time, and a worker that cannot start is the grader's fault (SandboxError),
+never the student's.
 
 What confines the worker (sandbox, user, cgroups, tmpfs) is confinement.py's and
 cgroups.py's business; this module owns the process's life and the budget.
@@ -15,8 +23,10 @@ cgroups.py's business; this module owns the process's life and the budget.
 
 import os
 import re
+import secrets
 import select
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -26,7 +36,8 @@ from pathlib import Path
 from ..text import clean
 from .cgroups import Cgroup
 from .confinement import Confinement
-from .processes import become_subreaper, command_line, descendants, kill_descendants
+from .processes import (become_subreaper, children, command_line, descendants, kill_descendants, kill_if, reap,
+                        reap_children, runqueue_wait)
 from .worker import codec
 from .worker.plain import UnsupportedType, check_plain
 from .worker.runner import Failure, place
@@ -35,18 +46,29 @@ GIB = 2 ** 30
 MIB = 2 ** 20
 MAX_MESSAGE = 2000            # characters of a failure message from the worker
 MAX_OUTPUT = 4096             # characters of printed output per call
+MAX_NOTES = 20                # notes a module may give about how it was loaded
 MAX_STACKS = 64 * 1024        # bytes of faulthandler's dump read back
+MAX_SOURCE = 4 * MIB          # bytes of a student's file read to quote one of its lines
+MAX_TMP_FILES = 10_000        # entries of the worker's tmp/ walked to measure it
 STACK_WAIT = 1.0              # seconds to wait for that dump
+STARTUP_TIMEOUT = 60.0        # seconds for a worker to start and say it is ready
+TRANSFER_TIMEOUT = 60.0       # seconds for an answer to arrive whole once it has begun
+START_TRIES = 2
+CHECK_EVERY = 0.5             # seconds between looks at the time a call has taken
+# What a worker may say went wrong; anything else is an answer the grader cannot read.
+WORKER_OUTCOMES = frozenset({'not_implemented', 'error', 'missing', 'import_error', 'unsupported_type',
+                             'too_large', 'timeout', 'crash', 'memory'})
 
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may use. Times are seconds, sizes bytes."""
+    """What one submission may use. Times are seconds of the submission's own time (the wall
+    clock less the time its worker waited for a CPU), sizes bytes."""
 
-    call_timeout: float = 10.0        # wall clock per call
-    training_timeout: float = 60.0    # wall clock per call in tests marked `training`
-    import_timeout: float = 10.0      # wall clock to import one module
-    budget: float = 300.0             # wall clock of all calls of one submission together
+    call_timeout: float = 10.0        # per call
+    training_timeout: float = 60.0    # per call in tests marked `training`
+    import_timeout: float = 10.0      # to import one module
+    budget: float = 300.0             # all calls of one submission together
     memory: int = 2 * GIB             # all processes of a submission together (each, without cgroups)
     cpu: int = 300                    # CPU seconds of each process
     file_size: int = 16 * MIB         # largest file written
@@ -54,11 +76,19 @@ class Limits:
     processes: int = 64               # processes at once
 
 
+class SandboxError(Exception):
+    """No worker could be started, or it did not say it was ready: the grader's fault."""
+
+
+class _Gone(Exception):
+    """The worker did not acknowledge a request: it died, or wrote out of turn, between calls."""
+
+
 class WorkerBackend:
     """Runs a submission's functions in a confined worker process.
 
     Inputs:
-    - package_dir: folder holding the submission's modules (copied privately)
+    - package_dir: the grader's own copy of the submission's modules (copied again for the worker)
     - limits: Limits
     - sandbox: 'bwrap' or 'none'
     - package: the name the modules are imported under
@@ -70,13 +100,18 @@ class WorkerBackend:
         self.limits = limits
         self.timeout = limits.call_timeout
         self.training = False         # whether the current test trains networks
-        self.spent = 0.0
+        self.spent = 0.0              # seconds of all requests
         self.broken = {}              # module -> Failure, for modules that cannot be imported
         self.notes = []               # what the modules said about how they were loaded
+        self.fault = None             # why no worker could be started, once that happened
         self._avoid = []              # places that hung, for runner.Runner.avoid
         self._process = None
+        self._listing = sorted(os.listdir(package_dir))   # what the worker must see of its copy
         self._imported = set()
         self._output = []
+        self._sources = _regular_files(Path(package_dir))
+        # Children this process had before (a pool's server, say) are not the submission's.
+        self._bystanders = set(children(os.getpid()))
         self.cgroup = Cgroup.create(limits.memory, limits.processes)
         self.confinement = Confinement(package_dir, package, limits, sandbox, self.cgroup)
         self.runs_as = self.confinement.runs_as
@@ -92,13 +127,19 @@ class WorkerBackend:
 
     def call(self, module, function, args, kwargs):
         """Call module.function(*args, **kwargs) in the worker; plain data back, or Failure."""
-        self._ensure_imported(module)
         value = self._request({'op': 'call', 'module': module, 'function': function,
                                'args': list(args), 'kwargs': kwargs, 'training': self.training}, self.timeout)
         try:
             return check_plain(value)     # the worker checked it too, but it runs the student's code
         except UnsupportedType as error:
             raise Failure('unsupported_type', f'{function} returned an unsupported type: {clean(error, 300)}') from None
+
+    def exposed(self, paths):
+        """Which of `paths` a worker can read, asked of a fresh worker before any code of the
+        submission has run in it: a probe of the confinement itself."""
+        self._stop()
+        self._start()
+        return self._process.probe([str(path) for path in paths])
 
     def take_output(self):
         """What the submission printed since the last call of this method."""
@@ -111,7 +152,7 @@ class WorkerBackend:
         WorkerBackend._live.discard(self)
         if self.cgroup is not None:
             self.cgroup.remove()
-        kill_descendants(spare={backend._process.pid for backend in WorkerBackend._live if backend._process})
+        kill_descendants(spare=self._spared())
         self.confinement.remove()
 
     def facts(self):
@@ -129,104 +170,153 @@ class WorkerBackend:
         try:
             notes = self._request({'op': 'import', 'module': module}, self.limits.import_timeout)
         except Failure as failure:
-            if self.spent >= self.limits.budget:
+            if self._out_of_budget():
                 raise   # the budget ran out, not the import: nothing to hold against the module
             if failure.outcome == 'timeout':
                 failure = Failure('import_error', f'importing {module}.py did not finish within '
                                                   f'{self.limits.import_timeout:g} s (an endless loop at import?)')
-            elif failure.outcome in ('crash', 'memory'):
+            elif failure.outcome in ('crash', 'memory', 'unsupported_type'):
                 failure = Failure('import_error', f'{module}.py cannot be imported: {failure.message}')
             self.broken[module] = failure
             raise failure
         self._imported.add(module)
-        for note in notes if isinstance(notes, list) else []:
+        for note in notes[:MAX_NOTES] if isinstance(notes, list) else []:
             if clean(note, MAX_MESSAGE) not in self.notes:
                 self.notes.append(clean(note, MAX_MESSAGE))
 
     def _request(self, request, timeout):
+        """Send one request and return the value of its answer, or raise its Failure.
+
+        A worker that is gone, or wrote out of turn, before it acknowledged the request
+        is replaced, and the request made once more in the new one: what happened
+        between calls is charged to no call, unless it happens again at once."""
+        for attempt in range(2):
+            if self._out_of_budget():
+                raise Failure('timeout', f'the submission used up its whole time budget of '
+                                         f'{self.limits.budget:g} s; this call was not made')
+            if self._process is None or not self._process.idle():
+                self._stop()
+                self._start()
+            if request['op'] == 'call':
+                self._ensure_imported(request['module'])
+            try:
+                return self._exchange(request, timeout)
+            except _Gone:
+                if attempt:
+                    raise self._died() from None
+                self._stop()
+
+    def _exchange(self, request, timeout):
         remaining = self.limits.budget - self.spent
-        if remaining <= 0:
-            raise Failure('timeout', f'the submission used up its whole time budget of '
-                                     f'{self.limits.budget:g} s; this call was not made')
-        cut_by_budget, timeout = timeout > remaining, min(timeout, remaining)
-        start = time.monotonic()
+        cut_by_budget = timeout > remaining
+        clock = _Clock(min(timeout, remaining), self._process.own_time)
         try:
-            if self._process is None:
-                self._start(start + timeout)
-            response = self._process.exchange(codec.encode(request), start + timeout)
-        except TimeoutError:
-            raise self._timed_out(request, timeout, cut_by_budget) from None
-        except (OSError, codec.CodecError):
-            response = None
-        finally:
-            self.spent += time.monotonic() - start
-        if not isinstance(response, dict) or not isinstance(response.get('ok'), bool):
+            response, error = self._process.exchange(request, clock), None
+        except (_Gone, TimeoutError, OSError, codec.CodecError) as failure:
+            response, error = None, failure
+        clock.stop()      # before the worker may be stopped: its CPU time is read from it
+        self.spent += clock.used()
+        if isinstance(error, _Gone):
+            raise error
+        if isinstance(error, TimeoutError):
+            raise self._timed_out(request, clock, cut_by_budget)
+        if isinstance(error, codec.Ended):
             raise self._died()
-        self._output.append(clean(response.get('output', ''), MAX_OUTPUT))
+        if error is not None:
+            raise self._unreadable(request, error)
+        if not _well_formed(response):
+            raise self._unreadable(request, codec.CodecError('an answer that is not one the worker writes'))
+        self._output.append(clean(response['output'], MAX_OUTPUT))
+        self._stop_others()
         self._check_disk()
         if not response['ok']:
             raise self._failure(response)
         return response.get('value')
 
+    def _out_of_budget(self):
+        return self.spent >= self.limits.budget
+
     def _failure(self, response):
         """The Failure a worker reported, with every text it holds capped."""
         names = response.get('exception_types')
         names = [clean(name, 100) for name in names[:20]] if isinstance(names, list) else []
-        failure = Failure(clean(response.get('outcome', 'error'), 40), clean(response.get('message', ''), MAX_MESSAGE),
-                          names)
+        failure = Failure(response['outcome'], clean(response['message'], MAX_MESSAGE), names)
         if failure.outcome == 'memory':
             failure.message += f' (limit {self.limits.memory / GIB:g} GiB)'
         return failure
 
-    def _timed_out(self, request, timeout, cut_by_budget):
-        """The Failure of a request past its deadline; the worker is stopped, and the place
+    def _unreadable(self, request, error):
+        """The Failure of an answer that does not decode; the worker is stopped."""
+        self._stop()
+        what = request.get('function') or f'{request.get("module")}.py'
+        return Failure('unsupported_type', f'{what} returned something the grader cannot read '
+                                           f'({clean(error, 200)})')
+
+    def _timed_out(self, request, clock, cut_by_budget):
+        """The Failure of a request past its time; the worker is stopped, and the place
         it was running is remembered so that later calls reaching it fail fast."""
-        places = self._places(self._process.stacks() if self._process else '')
+        places = self._places(self._process.stacks())
         self._stop()
         if cut_by_budget:
             return Failure('timeout', f'timed out when the submission used up its whole time budget '
                                       f'of {self.limits.budget:g} s')
+        spent = f'timed out after {clock.limit:g} s'
         if not places:
-            return Failure('timeout', f'timed out after {timeout:g} s')
+            return Failure('timeout', spent)
         main, others = places[0], places[1:]
         if others or main['thread'] != 'call':
             # Other threads of the student's ran too: which one stalled the call is unknown.
             shown = '; '.join(place['shown'] for place in places)
-            return Failure('timeout', f'timed out after {timeout:g} s; your code was running (one place per '
-                                      f'thread): {shown}')
+            return Failure('timeout', f'{spent}; your code was running (one place per thread): {shown}')
         if request['op'] == 'call':
             # A training call may be slow rather than stuck: only later training calls skip its place.
             tests = 'training test' if self.training else 'test'
             self._avoid.append({'file': main['file'], 'function': main['function'], 'training': self.training,
                                 'why': f'it reaches {main["shown"]}, which did not finish within '
-                                       f'{timeout:g} s in an earlier {tests}'})
-        return Failure('timeout', f'timed out after {timeout:g} s while running {main["shown"]}')
+                                       f'{clock.limit:g} s in an earlier {tests}'})
+        return Failure('timeout', f'{spent} while running {main["shown"]}')
 
     def _places(self, stacks):
         """The innermost student frame of each thread in faulthandler's dump, the thread that
-        was running the call first: [{'file', 'function', 'shown', 'thread': 'call' or 'other'}]."""
-        package = f'/submission/{self.confinement.package_dir.name}/'
+        was running the call first: [{'file', 'function', 'shown', 'thread': 'call' or 'other'}].
+
+        The dump is the worker's to write: a frame counts only when its path is the worker's
+        copy of a file the grader copied, and its line is quoted from the grader's own copy."""
+        prefix = f'{self.confinement.worker_root()}/submission/{self.confinement.package_dir.name}/'
         places = []
         for block in re.split(r'\n(?=(?:Current thread|Thread) )', stacks):
-            frames = re.findall(r'File "([^"\n]*)", line (\d+) in (\S+)', block)
+            frames = re.findall(r'File "([^"\n]{1,4096})", line (\d{1,9}) in (\S{1,200})', block)
             calling = any(path.endswith('/worker/runner.py') for path, _, _ in frames)
             for path, line, function in frames:
-                if package in path:
-                    relative = path.split(package, 1)[1]
-                    source = _source_line(self.confinement.package_dir / relative, int(line))
-                    shown = f'{clean(function, 80)} ({clean(place(relative), 80)}, line {line}{source})'
-                    places.append({'file': Path(relative).name, 'function': function, 'shown': shown,
-                                   'thread': 'call' if calling else 'other'})
-                    break
+                relative = path[len(prefix):] if path.startswith(prefix) else None
+                if relative not in self._sources:
+                    continue
+                source = _source_line(self._sources[relative], int(line))
+                shown = f'{clean(function, 80)} ({clean(place(relative), 80)}, line {line}{source})'
+                places.append({'file': Path(relative).name, 'function': function, 'shown': shown,
+                               'thread': 'call' if calling else 'other'})
+                break
         return sorted(places, key=lambda place: place['thread'] != 'call')
+
+    def _stop_others(self):
+        """Stop every process of the submission but the worker itself: what a call started
+        must not hold memory or processes that later calls need."""
+        process = self._process
+        if self.cgroup is not None:
+            members = set(self.cgroup.processes())
+            for pid in members - process.own:
+                kill_if(pid, lambda pid=pid: pid in self.cgroup.processes())
+        else:
+            for pid in set(descendants(process.pid)) - process.own:
+                kill_if(pid, lambda pid=pid: pid in descendants(process.pid))
 
     def _check_disk(self):
         """Fail the call that left more than Limits.disk bytes of files, where no tmpfs bounds them."""
-        if self.confinement.disk_used() > self.limits.disk:
+        if self.confinement.disk_used(MAX_TMP_FILES) > self.limits.disk:
             self._stop()
             self.confinement.clear_disk()
-            raise Failure('crash', f'your code wrote more than {self.limits.disk >> 20} MiB of files; '
-                                   'they were deleted')
+            raise Failure('crash', f'your code wrote more than {self.limits.disk >> 20} MiB of files '
+                                   f'(or more than {MAX_TMP_FILES} files); they were deleted')
 
     def _died(self):
         """The Failure for a worker that stopped answering; the worker is cleaned up."""
@@ -254,49 +344,125 @@ class WorkerBackend:
 
     # The worker process
 
-    def _start(self, deadline):
+    def _start(self):
+        """A fresh worker, ready and told where not to go: the grader's time, retried once;
+        SandboxError when no worker starts."""
+        if self.fault is not None:
+            raise SandboxError(self.fault)
         self._imported = set()
-        self._process = WorkerProcess(self.confinement)
-        if self._avoid:
-            response = self._process.exchange(codec.encode({'op': 'avoid', 'places': self._avoid}), deadline)
-            if not isinstance(response, dict) or response.get('ok') is not True:
-                raise codec.CodecError('the worker did not accept the places to avoid')
+        error = None
+        for _ in range(START_TRIES):
+            try:
+                self._process = WorkerProcess(self.confinement, self._listing)
+                if self._avoid:
+                    self._process.avoid(self._avoid)
+                return
+            except (OSError, subprocess.SubprocessError, SandboxError) as failure:
+                error = failure
+                self._stop()
+        self.fault = f'the sandbox could not start a worker for this submission: {clean(error, 1000)}'
+        raise SandboxError(self.fault)
 
     def _stop(self):
         process, self._process = self._process, None
         if self.cgroup is not None:
             self.cgroup.kill()
-        return process.stop() if process is not None else None
+        code = process.stop() if process is not None else None
+        reap_children(spare=self._spared())
+        return code
+
+    def _spared(self):
+        """The processes that stopping this submission's must leave alone: the workers of
+        other submissions graded in this process, and the children it had before."""
+        return self._bystanders | {backend._process.pid for backend in WorkerBackend._live
+                                   if backend._process is not None}
 
 
 class WorkerProcess:
     """One worker process and its channel: requests in on stdin, answers out on stdout,
-    faulthandler's stacks on stderr."""
+    faulthandler's stacks on stderr. It exists once the worker has said it is ready and
+    seen `listing`, the names in the grader's copy of the submission.
 
-    def __init__(self, confinement):
-        self.confinement = confinement
+    - chain: the pids of the worker's own processes (bubblewrap's and Python's), parents
+      first, taken before any code of the submission ran; own: the same, as a set
+    """
+
+    def __init__(self, confinement, listing):
         self.process = subprocess.Popen(
             confinement.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=confinement.environment(), cwd=confinement.working_dir(), start_new_session=True,
             preexec_fn=confinement.prepare_child)
         self.pid = self.process.pid
+        self.chain = [self.pid]
         os.set_blocking(self.process.stdin.fileno(), False)
+        try:
+            ready = self._read(_Clock(STARTUP_TIMEOUT, time.monotonic))
+        except (TimeoutError, codec.CodecError) as error:
+            self.stop()
+            said = self._said()
+            raise SandboxError(f'the worker did not start ({type(error).__name__}: {clean(error, 200)})'
+                               + (f'; it said: {said}' if said else '')) from None
+        seen = ready.get('ready') if isinstance(ready, dict) else None
+        if not (isinstance(seen, list) and set(listing) <= set(seen)):
+            self.stop()
+            raise SandboxError(f'the worker did not say it was ready with the submission copied whole '
+                               f'(it said {clean(ready, 300)})')
+        self.chain = [self.pid, *descendants(self.pid)]
+        self.own = set(self.chain)
+        self._queued = 0.0
+        # bubblewrap's own command line holds the worker's too: look for the interpreter.
+        interpreters = [pid for pid in sorted(self.own) if command_line(pid)[:1] == [os.fsencode(sys.executable)]]
+        self.python = interpreters[-1] if interpreters else self.pid
 
-    def exchange(self, message, deadline):
-        """Send one request and read its answer, both before `deadline` (time.monotonic());
-        TimeoutError past it."""
-        _write_before(self.process.stdin.fileno(), message, deadline)
-        return codec.read_message(_Deadline(self.process.stdout.fileno(), deadline), codec.ANSWERS)
+    def idle(self):
+        """Whether the worker is alive and has written nothing since its last answer."""
+        fd = self.process.stdout.fileno()
+        return self.process.poll() is None and not select.select([fd], [], [], 0)[0]
+
+    def own_time(self):
+        """A clock of the worker's own time: the wall clock less the time it waited for a CPU
+        (the last count read, once it is gone)."""
+        queued = runqueue_wait(self.python)
+        if queued is not None:
+            self._queued = queued
+        return time.monotonic() - self._queued
+
+    def exchange(self, request, clock):
+        """Send one request and read its acknowledgement and answer within `clock`'s time.
+
+        Raises TimeoutError past it; _Gone when the worker does not acknowledge this very
+        request; codec.Ended when it stops after that; codec.CodecError for an answer that
+        does not decode."""
+        ident = secrets.token_hex(16)
+        try:
+            _write_before(self.process.stdin.fileno(), codec.encode({**request, 'id': ident}), clock)
+            acknowledged = self._read(clock) == {'started': ident}
+        except (OSError, codec.CodecError):
+            acknowledged = False
+        if not acknowledged:
+            raise _Gone
+        return self._read(clock, answer=True)
+
+    def avoid(self, places):
+        """Tell a fresh worker the places that hung before; SandboxError if it does not take them."""
+        answer = self.exchange({'op': 'avoid', 'places': places}, _Clock(STARTUP_TIMEOUT, time.monotonic))
+        if not (isinstance(answer, dict) and answer.get('ok') is True):
+            raise SandboxError('the worker did not accept the places to avoid')
+
+    def probe(self, paths):
+        """Which of `paths` this worker can read; SandboxError if it cannot say."""
+        try:
+            answer = self.exchange({'op': 'probe', 'paths': paths}, _Clock(STARTUP_TIMEOUT, time.monotonic))
+        except (_Gone, TimeoutError, OSError, codec.CodecError) as error:
+            raise SandboxError(f'the worker could not be probed ({type(error).__name__})') from None
+        if not (isinstance(answer, dict) and answer.get('ok') is True and isinstance(answer.get('value'), list)):
+            raise SandboxError('the worker could not be probed')
+        return [path for path in paths if path in answer['value']]
 
     def stacks(self):
         """faulthandler's dump of every thread of the worker, or '' if it does not answer."""
-        # bubblewrap's own command line holds the worker's too: look for the interpreter.
-        workers = [pid for pid in [self.pid, *descendants(self.pid)]
-                   if command_line(pid)[:1] == [os.fsencode(sys.executable)]]
-        if not workers:
-            return ''
         try:
-            os.kill(workers[0], signal.SIGUSR1)
+            os.kill(self.python, signal.SIGUSR1)
         except OSError:
             return ''
         dump, fd, deadline = b'', self.process.stderr.fileno(), time.monotonic() + STACK_WAIT
@@ -323,44 +489,127 @@ class WorkerProcess:
                 stream.close()
             except OSError:
                 pass
+        for pid in self.chain[1:]:
+            reap(pid)       # handed to this process when the outer one died: never left a zombie
         return code
 
+    def _read(self, clock, answer=False):
+        message = codec.read_message(_Timed(self.process.stdout.fileno(), clock, answer), codec.ANSWERS)
+        if message is None:
+            raise codec.Ended('the worker closed its channel')
+        return message
 
-class _Deadline:
-    """A binary stream reader over a file descriptor that raises TimeoutError past a deadline."""
+    def _said(self):
+        """What a worker that did not start wrote on its stderr (bubblewrap's or Python's error)."""
+        try:
+            return clean(self.process.stderr.read(2000).decode('utf-8', 'replace').strip(), 500)
+        except (OSError, ValueError):
+            return ''
 
-    def __init__(self, fd, deadline):
+
+class _Clock:
+    """The time a request may take: `limit` seconds on `elapsed`, a clock of the worker's own
+    time; once an answer has begun to arrive, the rest of it gets TRANSFER_TIMEOUT seconds
+    on the wall clock, since the worker is done computing. Once stopped, the clock keeps
+    what it measured: a stopped worker has nothing left to read."""
+
+    def __init__(self, limit, elapsed):
+        self.limit = limit
+        self._elapsed = elapsed
+        self._start = elapsed()
+        self._used = None             # seconds, once stopped
+        self._transfer_ends = None    # time.monotonic() by which an answer begun must be whole
+
+    def stop(self):
+        if self._used is None:
+            self._used = self._elapsed() - self._start
+
+    def used(self):
+        """Seconds of the worker's own time since the request began."""
+        return self._used if self._used is not None else self._elapsed() - self._start
+
+    def answering(self):
+        if self._transfer_ends is None:
+            self.stop()
+            self._transfer_ends = time.monotonic() + TRANSFER_TIMEOUT
+
+    def look(self):
+        """Seconds to wait for the worker before looking again; 0 once the time is up."""
+        if self._transfer_ends is not None:
+            return max(0.0, self._transfer_ends - time.monotonic())
+        return max(0.0, min(self.limit - self.used(), CHECK_EVERY))
+
+
+class _Timed:
+    """A binary stream reader over a file descriptor that raises TimeoutError when a _Clock
+    runs out; for an answer, its first bytes start the clock's transfer time."""
+
+    def __init__(self, fd, clock, answer=False):
         self.fd = fd
-        self.deadline = deadline
+        self.clock = clock
+        self.answer = answer
 
     def read(self, size):
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
-            raise TimeoutError
+        _wait_for(self.fd, self.clock, writing=False)
+        if self.answer:
+            self.clock.answering()
         return os.read(self.fd, min(size, MIB))
 
 
-def _write_before(fd, data, deadline):
-    """Write all of `data` to a non-blocking fd before the deadline; TimeoutError past it."""
+def _wait_for(fd, clock, writing):
+    """Return once `fd` is ready; TimeoutError if it is not when the clock runs out (a last
+    look is taken then: an answer the grader was too busy to read in time still counts)."""
+    while True:
+        wait = clock.look()
+        ready = select.select([], [fd], [], wait)[1] if writing else select.select([fd], [], [], wait)[0]
+        if ready:
+            return
+        if wait == 0:
+            clock.stop()
+            raise TimeoutError
+
+
+def _write_before(fd, data, clock):
+    """Write all of `data` to a non-blocking fd within `clock`'s time; TimeoutError past it."""
     view = memoryview(data)
     while view:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
-            raise TimeoutError
+        _wait_for(fd, clock, writing=True)
         try:
             view = view[os.write(fd, view[:MIB]):]
         except BlockingIOError:
             continue
 
 
+def _well_formed(response):
+    """Whether an answer has the worker's shape, with an outcome of the grader's vocabulary."""
+    if not (isinstance(response, dict) and isinstance(response.get('ok'), bool)
+            and isinstance(response.get('output'), str)):
+        return False
+    return response['ok'] or (response.get('outcome') in WORKER_OUTCOMES and isinstance(response.get('message'), str))
+
+
+def _regular_files(folder):
+    """{path relative to `folder`, as the worker names it: path} of the regular files in it."""
+    found = {}
+    for parent, folders, files in os.walk(folder):
+        for name in files:
+            path = Path(parent) / name
+            if stat.S_ISREG(path.lstat().st_mode):
+                found[path.relative_to(folder).as_posix()] = path
+    return found
+
+
 def _source_line(path, number):
-    """': `text`' of a line of a student's file (as copied for the worker), or ''."""
+    """': `text`' of a line of a student's file (the grader's own copy), or ''; reads at most MAX_SOURCE bytes."""
     try:
-        with open(path, 'rb') as f:
-            for index, line in enumerate(f, start=1):
-                if index == number:
-                    text = line.decode('utf-8', 'replace').strip()
-                    return f': `{clean(text, 100)}`' if text else ''
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        pass
-    return ''
+        return ''
+    with os.fdopen(fd, 'rb') as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ''
+        lines = f.read(MAX_SOURCE).split(b'\n')
+    if not 1 <= number <= len(lines):
+        return ''
+    text = lines[number - 1].decode('utf-8', 'replace').strip()
+    return f': `{clean(text, 100)}`' if text else ''

@@ -12,7 +12,9 @@ than about its size in memory.
 
 What a result may hold is plain.py's policy, checked on both sides of the channel; the
 codec only carries plain data, and bounds how deeply a message may nest so that
-decoding one can never exhaust the stack.
+decoding one can never exhaust the stack. Whatever bytes it is given, reading raises
+CodecError or Ended and nothing else: no integer longer than MAX_DIGITS, no array whose
+header states a shape its bytes do not hold.
 
 This module depends on the standard library and numpy only: the worker uses it too.
 """
@@ -26,11 +28,16 @@ import numpy as np
 
 ARRAY, SCALAR, TUPLE = '__array__', '__scalar__', '__tuple__'
 MAX_NESTING = 64            # a bound on recursion, not a policy: plain.MAX_DEPTH is far below it
+MAX_DIGITS = 40             # of an integer in JSON: int64 and uint64 need 20
 MIB = 2 ** 20
 
 
 class CodecError(ValueError):
     """A message that is not plain data, or bytes that are not a well-formed message."""
+
+
+class Ended(CodecError):
+    """The stream ended before a whole message: the other side closed it or died."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,8 @@ def _to_json(value, blobs, depth):
 def read_message(stream, bounds=REQUESTS):
     """Read one message from a binary stream; None at a clean end of stream.
 
-    Raises CodecError for malformed bytes or a message beyond `bounds`.
+    Raises Ended for a stream that stops inside a message, and CodecError for malformed
+    bytes or a message beyond `bounds`.
     """
     header = _read_exactly(stream, 4, allow_eof=True)
     if header is None:
@@ -96,16 +104,13 @@ def read_message(stream, bounds=REQUESTS):
     (length,) = struct.unpack('<I', header)
     if length > bounds.document:
         raise CodecError(f'a message of {length} bytes of JSON (at most {bounds.document} accepted)')
-    try:
-        document = json.loads(_read_exactly(stream, length))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise CodecError(f'a message that is not JSON ({type(error).__name__})') from None
+    document = _parse_json(_read_exactly(stream, length))
     budget = [bounds.total - 4 - length]
     blobs = []
 
     def blob(index):
         if type(index) is not int or not 0 <= index < bounds.blobs:
-            raise CodecError(f'a reference to array {index!r}')
+            raise CodecError(f'a reference to array {index!r}'[:100])
         while len(blobs) <= index:
             (size,) = struct.unpack('<Q', _read_exactly(stream, 8))
             budget[0] -= 8 + size
@@ -118,6 +123,22 @@ def read_message(stream, bounds=REQUESTS):
         return _from_json(document, blob, 0)
     except RecursionError:
         raise CodecError('a message nested too deeply') from None
+
+
+def _parse_json(data):
+    """The JSON document of a message, integers bounded to MAX_DIGITS digits."""
+    try:
+        return json.loads(data, parse_int=_bounded_int)
+    except CodecError:
+        raise
+    except (ValueError, RecursionError, MemoryError) as error:   # JSONDecodeError and UnicodeDecodeError too
+        raise CodecError(f'a message that is not JSON ({type(error).__name__})') from None
+
+
+def _bounded_int(text):
+    if len(text) > MAX_DIGITS:
+        raise CodecError(f'an integer of {len(text)} digits (at most {MAX_DIGITS})')
+    return int(text)
 
 
 def _from_json(value, blob, depth):
@@ -145,10 +166,12 @@ def _read_npy(data):
         if version not in readers:
             raise ValueError(f'.npy version {version}')
         shape, fortran, dtype = readers[version](stream, max_header_size=10_000)
-    except (ValueError, SyntaxError, TypeError, KeyError) as error:
-        raise CodecError(f'an array with a malformed .npy header ({error})') from None
+    except Exception as error:  # noqa: BLE001 - numpy parses the header with ast.literal_eval: anything goes
+        raise CodecError(f'an array with a malformed .npy header ({type(error).__name__})') from None
     if dtype.kind not in 'biuf' or dtype.hasobject:
-        raise CodecError(f'an array of dtype {dtype}')
+        raise CodecError(f'an array of dtype {dtype}'[:100])
+    if not all(type(size) is int and 0 <= size <= len(data) for size in shape) or len(shape) > 32:
+        raise CodecError('an array whose .npy header states an impossible shape')
     count = 1
     for size in shape:
         count *= size
@@ -168,7 +191,7 @@ def _read_exactly(stream, size, allow_eof=False):
         if not chunk:
             if allow_eof and not filled:
                 return None
-            raise CodecError('the stream ended in the middle of a message')
+            raise Ended('the stream ended in the middle of a message')
         view[filled:filled + len(chunk)] = chunk
         filled += len(chunk)
     return data

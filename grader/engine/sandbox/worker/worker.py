@@ -12,7 +12,17 @@ On SIGUSR1 the worker writes the Python stack of every thread to the stderr it w
 started with (faulthandler, which works even while student code holds the GIL): that
 is how the grader learns where a call that timed out was running.
 
-Requests:  {'op': 'import', 'module': m}, {'op': 'avoid', 'places': [...]} and
+The channel, in order:
+- the worker says {'ready': [the names in its copy of the submission]} once its limits
+  are set and numpy is loaded, before any code of the submission runs: what fails before
+  it (or a copy it does not see whole) is the grader's fault;
+- then for each request, each with an 'id' the grader draws afresh, it first echoes
+  {'started': id}, and only then runs the request and answers. Code of the submission
+  cannot know an id before its request arrives, so a death or a stray write between
+  calls is never taken for the next call's.
+
+Requests:  {'op': 'import', 'module': m}, {'op': 'avoid', 'places': [...]},
+           {'op': 'probe', 'paths': [...]} (which of these paths the worker can open) and
            {'op': 'call', 'module': m, 'function': f, 'args': [...], 'kwargs': {...}, 'training': bool}
 Answers:   {'ok': True, 'value': v, 'output': text} or
            {'ok': False, 'outcome': o, 'message': text, 'exception_types': [...], 'output': text}
@@ -40,6 +50,7 @@ def _load(name):
 
 
 sys.path[:] = [path for path in sys.path if os.path.abspath(path) != HERE]
+sys.dont_write_bytecode = True      # -I ignores PYTHONDONTWRITEBYTECODE; the copy stays as it was
 codec = _load('codec')
 plain = _load('plain')
 runner = _load('runner')
@@ -89,6 +100,8 @@ def answer(request, run, output):
         elif request['op'] == 'avoid':
             run.avoid(request['places'])
             value = None
+        elif request['op'] == 'probe':
+            value = [path for path in request['paths'] if _readable(path)]
         else:
             value = run.call(request['module'], request['function'], request['args'], request['kwargs'],
                              bool(request.get('training')))
@@ -125,6 +138,18 @@ def encoded(response, request):
     return message
 
 
+def _readable(path):
+    """Whether this process can read the file, or list the folder, at `path`."""
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        return True
+    except OSError:
+        return False
+
+
 def _short(text, limit=300):
     return text if len(text) <= limit else text[:limit] + '...'
 
@@ -143,10 +168,12 @@ def main(argv):
     sys.stdin = io.StringIO()
     limit(memory, cpu, file_size, processes)
     run = runner.Runner(package_dir)
+    channel_out.write(codec.encode({'ready': sorted(os.listdir(package_dir))}))
     while True:
         request = codec.read_message(channel_in)
         if request is None:
             return
+        channel_out.write(codec.encode({'started': request['id']}))
         channel_out.write(encoded(answer(request, run, output), request))
 
 
