@@ -260,5 +260,5 @@ def test_a_notebook_larger_than_the_limit_is_refused_before_it_is_read(tmp_path)
     path = tmp_path / 'huge.ipynb'
     with open(path, 'wb') as f:
         f.truncate(MAX_BYTES + 1)
-    with pytest.raises(SubmissionError, match='larger than 20 MiB'):
+    with pytest.raises(SubmissionError, match='larger than 100 MiB'):
         prepare(path, tmp_path / 'work', SPEC)

@@ -9,7 +9,10 @@ that needs a name only such code binds (`X, y = load_moons(...)`). Imports of th
 assignment's own modules are left out too: in a notebook everything already shares one
 namespace.
 
-The analysis is static and runs in the grader. Each code cell's kept statements become
+The file is streamed (ijson), and only the cells' types and sources are kept: outputs and
+attachments, saved images included, are read past without being built, so a notebook
+costs the memory of its code, not of its size. The analysis is static, runs in the
+grader, and takes time linear in the code. Each code cell's kept statements become
 a file `notebook_cell_N.py` (N counts every cell of the notebook from 1) in which every
 other line is blank, so a traceback's line number is the line inside the cell; the
 package's `notebook.py` (notebook_loader.py) runs them in order, one statement at a time.
@@ -17,14 +20,25 @@ package's `notebook.py` (notebook_loader.py) runs them in order, one statement a
 
 import ast
 import builtins
-import json
+import re
+import secrets
 import symtable
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
+import ijson
 
-MAX_BYTES = 20 * 2 ** 20
+from ..text import clean
+
+MAX_BYTES = 100 * 2 ** 20          # Gradescope's upload limit: no larger notebook can be handed in
+# Characters of code in all code cells. What parsing costs grows with the code's tokens:
+# a MiB of the reference's code takes 35 MiB and 0.4 s, a MiB of `1` lines 1.3 GiB and 7 s.
+MAX_CODE = 2 ** 20
+MAX_CELLS = 10_000
+MAX_DEPTH = 1_000                  # JSON nesting: Python's json module refuses deeper documents too
+MAX_NOTES = 20
+CHUNK = 2 ** 16                    # bytes read at a time: ijson holds the events of one at once
 LOADER = Path(__file__).with_name('notebook_loader.py')
 # Calling anything these modules export plots, prints, sleeps, touches files or processes.
 UNSAFE_MODULES = {'matplotlib', 'pylab', 'seaborn', 'IPython', 'os', 'sys', 'subprocess', 'shutil', 'time',
@@ -85,12 +99,10 @@ def definitions(path, own_modules):
     own_modules: names of the assignment's package and modules, whose imports are left out
 
     Raises NotebookError for a file that is too large, not JSON, not a notebook, or
-    without code cells.
+    without code cells, or whose code is too large.
     """
     path = Path(path)
-    notebook = _read(path)
-    cells = [(number, cell.source) for number, cell in enumerate(notebook.cells, start=1)
-             if cell.cell_type == 'code']
+    cells = _read(path)
     if not cells:
         raise NotebookError(f'{path.name} has no code cells')
     notes, statements, sources = [], [], {}
@@ -105,30 +117,214 @@ def definitions(path, own_modules):
     _choose(statements)
     notes += _needed_but_dropped(statements)
     files = {'notebook.py': LOADER.read_text()}
+    kept = defaultdict(list)
+    for s in statements:
+        if not s.dropped:
+            kept[s.cell].append(s)
     for number, code in sources.items():
-        kept = [s for s in statements if s.cell == number and not s.dropped]
-        if kept:
-            files[f'notebook_cell_{number}.py'] = _kept_lines(code, kept)
-    return Program(files, tuple(notes))
+        if kept[number]:
+            files[f'notebook_cell_{number}.py'] = _kept_lines(code, kept[number])
+    return Program(files, tuple(_capped(notes)))
 
 
 def _read(path):
+    """[(cell number, source)] of the notebook's code cells, numbering every cell from 1.
+
+    The file is streamed: the events of the cells' types and sources are kept, those of
+    everything else are counted past, so outputs and attachments are never built."""
     if path.stat().st_size > MAX_BYTES:
-        raise NotebookError(f'{path.name} is larger than {MAX_BYTES >> 20} MiB, too large to grade: clear '
-                            'its outputs (Kernel > Restart & Clear Output) and hand it in again')
+        raise NotebookError(f'{path.name} is larger than {MAX_BYTES >> 20} MiB, more than Gradescope accepts: '
+                            'too large to grade')
+    strings = _LongStrings(MAX_CODE)
     try:
-        notebook = nbformat.read(path, as_version=4)
-    except (json.JSONDecodeError, UnicodeDecodeError, nbformat.reader.NotJSONError) as error:
-        raise NotebookError(f'{path.name} is not a notebook: it is not JSON ({error})') from None
-    except Exception as error:  # nbformat raises several kinds for files that are not notebooks
-        raise NotebookError(f'{path.name} is not a Jupyter notebook ({type(error).__name__}: {error})') from None
-    try:
-        nbformat.validate(notebook)
-    except nbformat.ValidationError as error:
-        raise NotebookError(f'{path.name} is not a valid Jupyter notebook: {error.message}') from None
-    except Exception as error:  # noqa: BLE001 - a pathological document (deep nesting) is not valid either
-        raise NotebookError(f'{path.name} is not a valid Jupyter notebook ({type(error).__name__})') from None
-    return notebook
+        with open(path, 'rb') as raw:
+            return _notebook(_events(raw, strings), path.name, strings.marker)
+    except NotebookError:
+        raise
+    # ijson's C backend reports a number too long to convert (a ValueError) as a SystemError.
+    except (ijson.JSONError, ValueError, SystemError) as error:
+        raise NotebookError(f'{path.name} is not a notebook: it is not JSON ({_reason(error)})') from None
+
+
+def _reason(error):
+    """The first line of what ijson says is wrong, or of its cause."""
+    text = str(error.__cause__ or error).removeprefix("b'")
+    return clean(re.split(r'\n|\\n', text, maxsplit=1)[0].strip(), 200)
+
+
+def _events(raw, strings):
+    """ijson's basic events of the JSON in a binary file, CHUNK bytes at a time. Basic:
+    ijson.parse would also build each event's path, quadratic in the nesting depth."""
+    events = ijson.sendable_list()
+    parser = ijson.basic_parse_coro(events)
+    while chunk := raw.read(CHUNK):
+        _send(parser, strings.feed(chunk))
+        yield from events
+        events.clear()
+    _send(parser, strings.end())
+    parser.close()
+    yield from events
+
+
+def _send(parser, data):
+    if data:   # an empty chunk would tell the parser the file has ended
+        parser.send(data)
+
+
+class _LongStrings:
+    """JSON, fed chunk by chunk, with every string of more than `limit` bytes replaced by
+    a random word (`marker`). ijson holds a string whole and scans it again for each chunk
+    it is fed: a 60 MB image in an output would cost twice its size and 20 s. No code
+    that can be graded needs a longer string, and all the rest passes unchanged."""
+
+    # Outside strings: the bytes up to a string that does not end in the chunk.
+    OUTSIDE = re.compile(rb'(?:[^"]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
+    # Inside a string: its bytes up to its closing quote, or to the chunk's end.
+    INSIDE = re.compile(rb'(?:[^"\\]++|\\.)*+', re.DOTALL)
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.marker = secrets.token_hex(16)
+        self.inside = False        # a string runs on from the last chunk
+        self.held = []             # its bytes so far from its opening quote, or None once too long
+        self.size = 0
+        self.escape = b''          # a backslash that ended the last chunk
+
+    def feed(self, chunk):
+        """What can be passed on of the JSON read so far, given its next chunk."""
+        data, self.escape = self.escape + chunk, b''
+        out, position = [], 0
+        if self.inside:
+            position = self._string(data, 0, out)
+        while position < len(data):
+            end = self.OUTSIDE.match(data, position).end()
+            out.append(data[position:end])
+            if end < len(data):   # data[end] opens a string that runs past this chunk
+                self.inside, self.held, self.size = True, [b'"'], 0
+                end = self._string(data, end + 1, out)
+            position = end
+        return b''.join(out)
+
+    def end(self):
+        """The rest, at the end of the file: an unfinished string as it came, for ijson to refuse."""
+        if not self.inside:
+            return self.escape
+        return (b''.join(self.held) if self.held is not None else b'"' + self.marker.encode()) + self.escape
+
+    def _string(self, data, position, out):
+        """Read the open string from `position`; where it ends, or len(data) if it runs on."""
+        end = self.INSIDE.match(data, position).end()
+        self._hold(data[position:end])
+        if end == len(data):
+            return end
+        if data[end:end + 1] == b'\\':   # the chunk's last byte: the escaped byte comes next
+            self.escape = b'\\'
+            return len(data)
+        out.append(b''.join(self.held) + b'"' if self.held is not None else f'"{self.marker}"'.encode())
+        self.inside, self.held = False, []
+        return end + 1
+
+    def _hold(self, piece):
+        if self.held is None:
+            return
+        self.size += len(piece)
+        if self.size > self.limit:
+            self.held = None
+        else:
+            self.held.append(piece)
+
+
+def _notebook(events, name, marker):
+    """The code cells of a notebook's events, checked to be a notebook of format 4."""
+    if next(events)[0] != 'start_map':
+        raise NotebookError(f'{name} is not a Jupyter notebook: it is not a JSON object')
+    cells, version = None, None
+    for key in _keys(events):
+        if key == 'cells' and cells is None:
+            cells = _cells(events, name, marker)
+        elif key == 'nbformat':
+            event, version = next(events)
+            _skip(events, event, name)
+        else:
+            _skip(events, next(events)[0], name)
+    next(events, None)   # reads to the end of the file, where ijson refuses anything but whitespace
+    if version is None or cells is None:
+        raise NotebookError(f'{name} is not a Jupyter notebook: it has no '
+                            + ('nbformat version' if version is None else 'list of cells'))
+    if version != 4:
+        raise NotebookError(f'{name} is not a Jupyter notebook of format 4 (its nbformat is {clean(version, 20)}): '
+                            'open it in Jupyter and save it again')
+    return cells
+
+
+def _keys(events):
+    """The keys of the JSON object just begun; the caller reads each key's value."""
+    for event, value in events:
+        if event == 'end_map':
+            return
+        yield value
+
+
+def _skip(events, event, name):
+    """Read past the value that begins with `event`, building nothing."""
+    depth = event in ('start_map', 'start_array')
+    while depth:
+        event = next(events)[0]
+        depth += (event in ('start_map', 'start_array')) - (event in ('end_map', 'end_array'))
+        if depth > MAX_DEPTH:
+            raise NotebookError(f'{name} is not a notebook: its JSON is nested more than {MAX_DEPTH} deep')
+
+
+def _cells(events, name, marker):
+    """[(number, source)] of the code cells of the list of cells just read."""
+    if next(events)[0] != 'start_array':
+        raise NotebookError(f'{name} is not a Jupyter notebook: its cells are not a list')
+    code, room = [], MAX_CODE
+    for number, (event, _) in enumerate(events, start=1):
+        if event == 'end_array':
+            return code
+        if number > MAX_CELLS:
+            raise NotebookError(f'{name} has more than {MAX_CELLS} cells, too many to grade')
+        if event != 'start_map':
+            raise NotebookError(f'{name} is not a Jupyter notebook: its cell {number} is not a JSON object')
+        cell_type, source = _cell(events, name, number, marker, room)
+        if cell_type == 'code':
+            code.append((number, source))
+            room -= len(source)
+
+
+def _cell(events, name, number, marker, room):
+    """(cell_type, source) of the cell just begun; source '' for a cell that has none."""
+    cell_type, source = None, ''
+    for key in _keys(events):
+        if key == 'cell_type':
+            event, cell_type = next(events)
+            _skip(events, event, name)
+        elif key == 'source':
+            # Only a code cell's source is kept; a cell's keys may come in any order.
+            source = _source(events, name, number, marker, room if cell_type in (None, 'code') else 0)
+        else:
+            _skip(events, next(events)[0], name)
+    if not isinstance(cell_type, str):
+        raise NotebookError(f'{name} is not a Jupyter notebook: its cell {number} has no cell_type')
+    if cell_type == 'code' and source is None:
+        raise NotebookError(f'{name} holds more than {MAX_CODE >> 20} MiB of code, too much to grade')
+    return cell_type, source
+
+
+def _source(events, name, number, marker, room):
+    """The source just begun (a string or a list of strings) as one string, or None when
+    it holds more than `room` characters."""
+    event, value = next(events)
+    pieces = iter(lambda: next(events), ('end_array', None)) if event == 'start_array' else [(event, value)]
+    kept, size = [], 0
+    for event, value in pieces:
+        if event != 'string':
+            raise NotebookError(f'{name} is not a Jupyter notebook: the source of its cell {number} is not text')
+        size += len(value) if value != marker else room + 1
+        if size <= room:
+            kept.append(value)
+    return ''.join(kept) if size <= room else None
 
 
 def _parse(number, source):
@@ -146,8 +342,6 @@ def _parse(number, source):
         return f'cell {number} was skipped: its code is nested too deeply to be read'
     except ValueError as error:   # null bytes in the source
         return f'cell {number} was skipped: {error}'
-
-
 def _without_magics(source):
     """The cell with IPython magics and shell escapes replaced by `pass` (line numbers kept)."""
     lines = source.split('\n')
@@ -242,59 +436,130 @@ def _scan(expression, statement):
 
 def _choose(statements):
     """Mark the statements that are not run, and why: first the assignments whose calls
-    are unsafe, then, until nothing changes, those that read a name only dropped
-    statements bind and those that share a line with a dropped statement."""
+    are unsafe, then, until nothing changes, those that share a line with a dropped
+    statement and those that read a name only dropped statements bind."""
     callables = _callables(statements)
     unsafe = {name for s in statements if s.unsafe_import and not s.dropped for name in s.binds}
     for s in statements:
         if s.kind == 'assign' and not s.dropped:
             s.dropped = _call_problem(s, callables, unsafe)
-    while _drop_shared_lines(statements) | _drop_unbound(statements):
-        pass
+    _Drops(statements).spread()
 
 
-def _drop_unbound(statements):
-    """Drop the assignments that read a name no kept statement binds; True if any was."""
-    kept = [s for s in statements if not s.dropped]
-    bound = BUILTIN_NAMES | {name for s in kept for name in s.binds}
-    elsewhere = {name for s in statements if s.dropped for name in s.binds} - bound
-    star = any(s.star for s in kept)   # `from numpy import *` may bind any name
-    changed = False
-    for s in kept:
-        missing = sorted(n for n in s.loads if n not in bound and (n in elsewhere or not star))
-        if s.kind == 'assign' and missing:
+class _Drops:
+    """The drops that follow from the statements dropped so far, round after round.
+
+    Each round first drops the kept statements on a line of a statement dropped before
+    the round (`x = 1; print(x)` cannot be copied without the print), then the assignments
+    that read a name no kept statement binds then. A drop is the same wherever it comes
+    from, so a step looks only at the statements that the drops since the same step of
+    the previous round concern, by line and by name: the work is linear in the size of
+    the statements, where checking every statement in every round was quadratic (a chain
+    `a2 = a1`, `a3 = a2`, ... loses one statement a round)."""
+
+    def __init__(self, statements):
+        self.assignments = [s for s in statements if s.kind == 'assign']
+        self.on_line = defaultdict(list)       # (cell, line): the statements that begin or end on it
+        self.readers = defaultdict(list)       # name: the assignments that read it
+        self.binders = Counter()               # name: how many kept statements bind it
+        self.bound = set()                     # names that some statement binds, kept or not
+        self.stars = 0                         # kept `from module import *`, which may bind any name
+        self.dropped_lines = set()
+        for s in statements:
+            for line in {s.first_line, s.node.end_lineno}:
+                self.on_line[s.cell, line].append(s)
+            self.bound |= s.binds
+            if not s.dropped:
+                self.binders.update(s.binds)
+                self.stars += s.star
+        for s in self.assignments:
+            for name in s.loads - BUILTIN_NAMES:
+                self.readers[name].append(s)
+        # What each step looks at next, in order and once. The first round looks at the
+        # statements on the lines of those dropped before it, and at every assignment.
+        self.waiting = {'line': {}, 'name': {}}
+        self._wait('name', self.assignments)
+        for s in statements:
+            if s.dropped:
+                self._drop_lines(s)
+
+    def spread(self):
+        """Drop, until nothing changes, what the drops so far entail."""
+        while self._line_step() | self._name_step():
+            pass
+
+    def _line_step(self):
+        """Drop the kept statements that begin or end on a dropped line; True if any was."""
+        chosen = [s for s in self._take('line') if not s.dropped
+                  and {(s.cell, s.first_line), (s.cell, s.node.end_lineno)} & self.dropped_lines]
+        for s in chosen:
+            self._drop(s, 'it shares a line with code that is not run')
+        return bool(chosen)
+
+    def _name_step(self):
+        """Drop the kept assignments that read a name no kept statement binds; True if any was."""
+        chosen = [(s, missing) for s in self._take('name') if not s.dropped and (missing := self._missing(s))]
+        for s, missing in chosen:
             verb = 'is' if len(missing) == 1 else 'are'
-            s.dropped = f'it uses {", ".join(missing)}, which {verb} not defined by code that is run'
-            changed = True
-    return changed
+            self._drop(s, f'it uses {", ".join(missing)}, which {verb} not defined by code that is run')
+        return bool(chosen)
 
+    def _missing(self, s):
+        """The names `s` reads that no kept statement binds, sorted: those a dropped one binds,
+        and under no kept star import those nothing binds."""
+        return sorted(name for name in s.loads if name not in BUILTIN_NAMES and not self.binders[name]
+                      and (name in self.bound or not self.stars))
 
-def _drop_shared_lines(statements):
-    """Drop the kept statements on a line they share with a dropped one (`x = 1; print(x)`
-    cannot be copied without the print); True if any was."""
-    dropped_lines = {(s.cell, line) for s in statements if s.dropped
-                     for line in range(s.first_line, s.node.end_lineno + 1)}
-    changed = False
-    for s in statements:
-        if not s.dropped and {(s.cell, s.first_line), (s.cell, s.node.end_lineno)} & dropped_lines:
-            s.dropped = 'it shares a line with code that is not run'
-            changed = True
-    return changed
+    def _take(self, step):
+        """The statements a step looks at now; those that later drops concern gather anew."""
+        waiting, self.waiting[step] = self.waiting[step], {}
+        return waiting.values()
+
+    def _wait(self, step, statements):
+        self.waiting[step].update((id(s), s) for s in statements)   # statements are not hashable
+
+    def _drop(self, s, why):
+        """Drop `s`, and gather the statements it concerns for the next steps."""
+        s.dropped = why
+        self._drop_lines(s)
+        for name in s.binds:
+            self.binders[name] -= 1
+            if not self.binders[name]:
+                self._wait('name', self.readers.get(name, ()))
+        self.stars -= s.star
+        if s.star and not self.stars:   # every name nothing binds is now missing
+            self._wait('name', self.assignments)
+
+    def _drop_lines(self, s):
+        for line in range(s.first_line, s.node.end_lineno + 1):
+            if (s.cell, line) not in self.dropped_lines:
+                self.dropped_lines.add((s.cell, line))
+                self._wait('line', self.on_line.get((s.cell, line), ()))
 
 
 def _callables(statements):
     """Names that hold the notebook's own code: its functions and classes, and every name
-    assigned from a lambda or from another such name (a dispatch table, an alias)."""
+    assigned from a lambda or from another such name (a dispatch table, an alias).
+
+    Spread from name to readers, each assignment once: linear in the statements' names."""
     names = {name for s in statements if s.kind == 'def' for name in s.binds}
-    changed = True
-    while changed:
-        grown = {name for s in statements if s.kind == 'assign' and (s.lambdas or s.loads & names)
-                 for name in s.binds}
-        changed = not grown <= names
-        names |= grown
+    readers = defaultdict(list)
+    for s in statements:
+        if s.kind == 'assign':
+            for name in s.loads:
+                readers[name].append(s)
+    reached = [s for s in statements if s.kind == 'assign' and s.lambdas]
+    reached += [s for name in names for s in readers.get(name, ())]
+    done = set()
+    while reached:
+        s = reached.pop()
+        if id(s) in done:
+            continue
+        done.add(id(s))
+        for name in s.binds - names:
+            names.add(name)
+            reached += readers.get(name, ())
     return names
-
-
 def _call_problem(statement, callables, unsafe):
     """Why the calls of an assignment must not run at grading time, or ''."""
     for call in statement.calls:
@@ -338,10 +603,12 @@ def _needed_but_dropped(statements):
 
 
 def _global_reads(node):
-    """The global names the functions and classes of a definition read."""
+    """The global names the functions and classes of a definition read; none when the
+    definition cannot be printed again (a huge int literal, deep nesting): this only
+    feeds notes, and a note is never worth a point."""
     try:
         table = symtable.symtable(ast.unparse(node), '<cell>', 'exec')
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return set()
     names, stack = set(), list(table.get_children())
     while stack:
@@ -353,10 +620,12 @@ def _global_reads(node):
 
 
 def shown(node):
-    """The first line of a statement or expression, shortened for a note."""
+    """The first line of a statement or expression, shortened for a note. Never raises:
+    a note must not cost a point, and ast.unparse refuses an int literal of more than
+    4300 digits (ValueError) and recurses through a deeply nested expression."""
     try:
-        text = ast.unparse(node).split('\n')[0]
-    except (RecursionError, MemoryError):   # unparsing recurses: an expression nested very deeply
+        text = ast.unparse(node).partition('\n')[0]
+    except (ValueError, RecursionError, MemoryError, OverflowError):
         return f'{type(node).__name__.lower()} on line {node.lineno}'
     return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 3] + '...'
 
@@ -366,3 +635,7 @@ def _kept_lines(code, kept):
     lines = code.split('\n')
     keep = {line for s in kept for line in range(s.first_line, s.node.end_lineno + 1)}
     return '\n'.join(line if number in keep else '' for number, line in enumerate(lines, start=1)) + '\n'
+
+
+def _capped(notes):
+    return notes if len(notes) <= MAX_NOTES else notes[:MAX_NOTES] + [f'... and {len(notes) - MAX_NOTES} more']
