@@ -59,7 +59,8 @@ similarity: $(STAMP)
 	$(PY) -m grader similarity $(SUBMISSIONS) --out $(OUT)
 
 # Latency, isolation overhead, batch throughput, training against scikit-learn and the CNN
-# against PyTorch (bench/run.py), then what hostile submissions cost (bench/hostile.py); see README.
+# against PyTorch (bench/run.py), then what hostile submissions cost (bench/hostile.py) and that
+# honest ones graded beside them keep their grades (bench/beside.py); see README.
 # PyTorch is a benchmark-only reference, in an environment of its own: never in .venv.
 TORCH_VENV := bench/.torch-venv
 
@@ -70,6 +71,7 @@ $(TORCH_VENV)/bin/python:
 bench: $(STAMP) $(TORCH_VENV)/bin/python
 	$(PY) -m bench.run --torch $(TORCH_VENV)/bin/python
 	$(PY) -m bench.hostile
+	$(PY) -m bench.beside
 
 # dist/student/, dist/student.zip (for students) and dist/autograder.zip (for Gradescope).
 release: $(STAMP)

@@ -7,8 +7,8 @@ import sys
 import nbformat
 import pytest
 
-from grader.engine.intake.notebook import MAX_BYTES, definitions
-from grader.engine.intake.submission import SubmissionError, prepare
+from grader.engine.intake.notebook import definitions
+from grader.engine.intake.submission import prepare
 from grader.engine.sandbox.worker.runner import Runner
 from grader.spec import SPEC
 from tests.submissions import MODULE_FILES, PARTS_1_AND_2, PARTS_1_TO_5, ROOT, failed, grade, reference_score
@@ -254,11 +254,3 @@ def test_a_cell_nested_too_deeply_is_skipped_with_a_note(tmp_path):
     assert program.notes[0] == 'cell 2 was skipped: its code is nested too deeply to be read'
     assert program.notes[1].startswith('cell 5, line 1: `') and 'SCALE is undefined' in program.notes[1]
     assert 'def relu' in program.files['notebook_cell_3.py'] and 'notebook_cell_5.py' not in program.files
-
-
-def test_a_notebook_larger_than_the_limit_is_refused_before_it_is_read(tmp_path):
-    path = tmp_path / 'huge.ipynb'
-    with open(path, 'wb') as f:
-        f.truncate(MAX_BYTES + 1)
-    with pytest.raises(SubmissionError, match='larger than 100 MiB'):
-        prepare(path, tmp_path / 'work', SPEC)

@@ -159,3 +159,53 @@ def test_a_worker_that_never_starts_is_a_harness_error_not_a_score(tmp_path, mon
     monkeypatch.setattr(isolation.Confinement, '__init__', broken)
     with pytest.raises(HarnessError, match='could not start a worker'):
         graded(build(tmp_path / 'sub'), 'bwrap', suite='public', spec=PARTS_1_AND_2)
+
+
+# A submission cannot stretch its time by lowering its own priority.
+
+STARVES_ITSELF = '''    import os
+    os.sched_setaffinity(0, {0})
+    if os.fork() == 0:
+        while True:
+            pass
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    while True:
+        pass
+'''
+
+
+@pytest.mark.parametrize('sandbox', SANDBOXES)
+def test_a_call_that_lowers_its_own_priority_still_times_out(tmp_path, sandbox):
+    folder = build(tmp_path / 'sub', replace=hostile.relu_body(STARVES_ITSELF))
+    results = graded(folder, sandbox, suite='public', limits=Limits(call_timeout=3, budget=60), spec=PARTS_1_AND_2)
+    assert results['wall'] < 120
+    relu = [t['output'] for t in failed(results) if t['tags'] == ['relu']]
+    assert relu and relu[0].startswith('timed out after 3 s'), relu
+
+
+# Without bubblewrap, a worker writes nowhere but its own capped folder, as a user of its own.
+
+LEFT_BEHIND = 'grader-test-left-behind'
+LEAVES_FILES = '''    import os
+    written = 0
+    for folder in ('/dev/shm', '/var/tmp', '/run/lock', '/dev/mqueue'):
+        try:
+            with open(os.path.join(folder, 'LEFT_BEHIND'), 'w') as f:
+                f.write('x')
+            written += 1
+        except OSError:
+            pass
+    print('uid', os.getuid())
+    return np.maximum(x, 0.0) + written
+'''.replace('LEFT_BEHIND', LEFT_BEHIND)
+
+
+def test_without_bubblewrap_a_worker_leaves_nothing_in_the_shared_folders(tmp_path):
+    folder = build(tmp_path / 'sub', replace=hostile.relu_body(LEAVES_FILES))
+    first = graded(folder, 'none', suite='public', spec=PARTS_1_AND_2)
+    second = graded(folder, 'none', suite='public', spec=PARTS_1_AND_2)
+    assert first['score'] == first['extra_data']['max_score'], 'no write outside its folder succeeded'
+    assert not [folder for folder in ('/dev/shm', '/var/tmp', '/run/lock')
+                if Path(folder, LEFT_BEHIND).exists()]
+    users = {results['extra_data']['worker_user'] for results in (first, second)}
+    assert len(users) == 2 and all(user.startswith('uid ') for user in users), users

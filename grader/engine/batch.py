@@ -20,7 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import __version__, regrade
-from .grading import grade, submission_sha256
+from .grading import check_batch, grade, submission_sha256
 from .layout import RESULTS, result_path
 from .sandbox.isolation import Limits
 from .text import clean
@@ -54,6 +54,20 @@ def ignored(folder):
                   if not path.name.startswith('.') and not (path.is_dir() or path.suffix.lower() in KINDS))
 
 
+def harness_errors(out, idents):
+    """The ids among `idents` whose result in `out` is the grader's failure, not a grade:
+    a later run grades them again (up_to_date)."""
+    failed = []
+    for ident in idents:
+        try:
+            outcome = json.loads(result_path(out, ident).read_text())['extra_data']['outcome']
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if outcome == 'harness_error':
+            failed.append(ident)
+    return failed
+
+
 def in_shard(ident, shard):
     """Whether a submission belongs to shard (k, n): by a hash of its id, so that the
     split does not move when other submissions come or go."""
@@ -71,11 +85,17 @@ def up_to_date(path, sha256, suite):
             and extra.get('grader_version') == __version__ and extra.get('outcome') != 'harness_error')
 
 
-def grade_one(spec, ident, path, out, suite, sandbox, limits, hidden_visibility, history):
+def secrets(folder, out):
+    """{path: what it is} of a batch's folders, which no submission's code may read."""
+    return {Path(folder).resolve(): 'the other submissions', Path(out).resolve(): 'the results'}
+
+
+def grade_one(spec, ident, path, out, suite, sandbox, limits, hidden_visibility, history, others):
     """Grade one submission into OUT/results/<id>.json, keeping a different earlier result in
     `history`; never raises. Runs in a pool process."""
     try:
-        results = grade(path, spec, suite, sandbox=sandbox, limits=limits, hidden_visibility=hidden_visibility)
+        results = grade(path, spec, suite, sandbox=sandbox, limits=limits, hidden_visibility=hidden_visibility,
+                        others=others)
         results['extra_data'].update(submission_id=ident, outcome='graded')
     except Exception as error:  # noqa: BLE001 - one broken submission must not stop a batch
         results = {'score': 0, 'execution_time': 0, 'tests': [],
@@ -97,25 +117,34 @@ def run(spec, folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto',
 
     Returns:
     - (graded, skipped): the ids graded now and the ids whose results were kept
+
+    Raises, before any result is written, grading.IsolationError when a worker could read
+    what it must not, and grading.HarnessError when no worker can run.
     """
-    (Path(out) / RESULTS).mkdir(parents=True, exist_ok=True)
     history = history or regrade.history_folder(out)
     mine = {i: p for i, p in submissions(folder).items() if in_shard(i, shard)}
     todo = {i: p for i, p in mine.items()
             if force or not up_to_date(result_path(out, i), submission_sha256(p, spec), suite)}
     again = [i for i in todo if result_path(out, i).exists()]
     jobs = jobs or os.cpu_count() or 1
+    others = secrets(folder, out)
     # A fresh process per submission, so nothing of one grading can touch the next; forked
     # from a server that has imported the grader already, so that each starts at once.
     context = multiprocessing.get_context('forkserver')
     context.set_forkserver_preload([grade.__module__])
     pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1)
-    with pool, tqdm(total=len(todo), unit='submission', disable=not progress, smoothing=0.1) as bar:
-        futures = [pool.submit(grade_one, spec, i, p, Path(out), suite, sandbox, limits, hidden_visibility, history)
-                   for i, p in todo.items()]
-        for future in concurrent.futures.as_completed(futures):
-            bar.update()
-            bar.set_postfix_str(future.result()[0], refresh=False)
+    with pool:
+        if todo:
+            # In a process of the pool too: the probe's workers are none of this process's children.
+            pool.submit(check_batch, spec, sandbox, limits, others, min(jobs, len(todo)) > 1).result()
+        (Path(out) / RESULTS).mkdir(parents=True, exist_ok=True)
+        with tqdm(total=len(todo), unit='submission', disable=not progress, smoothing=0.1) as bar:
+            futures = [pool.submit(grade_one, spec, i, p, Path(out), suite, sandbox, limits, hidden_visibility,
+                                   history, others)
+                       for i, p in todo.items()]
+            for future in concurrent.futures.as_completed(futures):
+                bar.update()
+                bar.set_postfix_str(future.result()[0], refresh=False)
     if again:
         regrade.write_report(out, history, again)
     return sorted(todo), sorted(set(mine) - set(todo))

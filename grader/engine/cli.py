@@ -10,8 +10,9 @@
 --assignment names the folder of the homework to grade (its spec.py and suites/); the
 program that calls main() gives the default.
 
-Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error;
-3 when the harness itself failed.
+Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error, and
+when a submission's code could read what it must not here (the message says what, and
+what to do); 3 when the harness itself failed.
 """
 
 import argparse
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 from . import batch, regrade, spec as specs
-from .grading import HarnessError, grade
+from .grading import HarnessError, IsolationError, grade
 from .layout import RESULTS, write_json_atomically
 from .output import EXPORTS, classroom, gradebook
 from .output.roster import collect_and_match, read_roster
@@ -87,15 +88,24 @@ def main(argv=None, assignment=None):
                         args.sandbox, _limits(args), progress)
     except ValueError as error:
         parser.error(str(error))
-    except HarnessError as error:
-        print(f'grader error: {error}', file=sys.stderr)
-        return 3
+    except (IsolationError, HarnessError) as error:
+        return _refused(error)
     finally:
         progress.finish()
     write_json_atomically(results, args.out)
     print_table(results, verbose=not args.quiet)
     print(f'Results written to {args.out}')
     return 0
+
+
+def _refused(error):
+    """Say why nothing was graded; the exit status: 2 when grading here would not be safe,
+    3 when the harness failed."""
+    if isinstance(error, IsolationError):
+        print(f'grader: {error}', file=sys.stderr)
+        return 2
+    print(f'grader error: {error}', file=sys.stderr)
+    return 3
 
 
 def _assignment_option(command, default):
@@ -122,7 +132,8 @@ def _grading_options(command, assignment):
     command.add_argument('--hidden-visibility', choices=VISIBILITIES, default='after_published',
                          help='Gradescope visibility of hidden tests')
     command.add_argument('--sandbox', choices=('auto', 'bwrap', 'none'), default='auto',
-                         help='run the submission under bubblewrap (auto: when it works here)')
+                         help='run the submission under bubblewrap (auto: when it works here); none grades even '
+                              'where a submission could read the hidden tests, and the results record it')
     defaults = Limits()
     command.add_argument('--timeout', type=float, default=defaults.call_timeout,
                          help='seconds per call to the submission (training tests set their own)')
@@ -184,6 +195,8 @@ def _batch(parser, args):
                                     force=args.regrade, history=history)
     except ValueError as error:
         parser.error(str(error))
+    except (IsolationError, HarnessError) as error:
+        return _refused(error)
     collected = gradebook.collect([args.out])
     gradebook.write(collected, args.out)
     print(f'graded {len(graded)}, kept {len(skipped)} up-to-date results; '
@@ -195,6 +208,10 @@ def _batch(parser, args):
         kept = f'; the results they replace are in {history}' if history.is_dir() else ''
         print(f'graded {len(again)} earlier results again: {changed} changed, listed in '
               f'{args.out / regrade.REPORT}{kept}')
+    faults = batch.harness_errors(args.out, graded)
+    if faults:
+        print(f'the grader failed on {len(faults)} submissions (no score is given; summary.json lists them under '
+              f'harness_errors); run the same command again to grade them: {", ".join(faults)}')
     left_out = batch.ignored(args.submissions)
     if left_out:
         print(f'not submissions (no folder, .zip or .ipynb), left out: {", ".join(left_out)}')

@@ -19,7 +19,8 @@ from .output import gradescope
 from .plugin import GradingPlugin
 from .sandbox.backends import InProcessBackend, UnavailableBackend
 from .sandbox.confinement import choose_sandbox
-from .sandbox.isolation import Limits, WorkerBackend
+from .sandbox.isolation import Limits, SandboxError, WorkerBackend
+from .sandbox.processes import children
 from .seam import Student
 
 SUITE_DIRS = {'public': ('public',), 'all': ('public', 'hidden')}
@@ -27,6 +28,10 @@ SUITE_DIRS = {'public': ('public',), 'all': ('public', 'hidden')}
 
 class HarnessError(Exception):
     """The grader itself failed: no result could be computed."""
+
+
+class IsolationError(Exception):
+    """A submission's code could read what it must not here: grading was refused."""
 
 
 def suite_paths(spec, suite):
@@ -39,7 +44,7 @@ def suite_paths(spec, suite):
 
 
 def grade(source, spec, suite='public', seed=None, hidden_visibility='after_published', sandbox='auto',
-          limits=Limits(), progress=None):
+          limits=Limits(), progress=None, others=None):
     """Grade one submission.
 
     Inputs:
@@ -53,19 +58,27 @@ def grade(source, spec, suite='public', seed=None, hidden_visibility='after_publ
       this process, for trusted code only (benchmarks)
     - limits: sandbox.isolation.Limits of the worker
     - progress: function called with (tests done, tests in all, name of the test) as tests finish
+    - others: {path: what it is} of more that the submission must not read (a batch's
+      submissions and results); given, as with suite 'all', grading stops when it could
 
     Returns:
     - the Gradescope results dict
+
+    Raises HarnessError when no worker can run (nothing is scored), and IsolationError when
+    the worker could read a secret, the hidden tests or a batch are graded, and the sandbox
+    was not explicitly 'none'.
     """
     paths = suite_paths(spec, suite)
-    sandbox = sandbox if sandbox == 'inprocess' else choose_sandbox(sandbox)
+    requested, sandbox = sandbox, sandbox if sandbox == 'inprocess' else choose_sandbox(sandbox)
     with tempfile.TemporaryDirectory(prefix='grader-') as workdir:
-        notes, read_error = (), None
+        notes, read_error, isolation = (), None, None
+        secrets = {**secret_paths(spec, workdir, sandbox), **(others or {})}
         try:
             submission = prepare(source, workdir, spec)
             sha256, notes = submission.sha256, submission.notes
             backend = (InProcessBackend(submission.root) if sandbox == 'inprocess'
-                       else WorkerBackend(submission.root, spec.package, limits, sandbox))
+                       else WorkerBackend(submission.root, spec.package, limits, sandbox,
+                                          hidden=_hidden(spec, secrets)))
         except SubmissionError as error:
             read_error = str(error)
             backend, sha256 = UnavailableBackend(f'the submission could not be read: {error}'), _file_sha256(source)
@@ -74,6 +87,8 @@ def grade(source, spec, suite='public', seed=None, hidden_visibility='after_publ
         plugin = GradingPlugin(spec, Student(backend, spec.modules), seed, hidden_visibility, progress,
                                complete=suite == 'all')
         try:
+            if isinstance(backend, WorkerBackend):
+                isolation = check_isolation(backend, secrets, requested, strict=suite == 'all' or bool(others))
             report = run_pytest(spec, paths, plugin)
         finally:
             backend.close()
@@ -81,9 +96,105 @@ def grade(source, spec, suite='public', seed=None, hidden_visibility='after_publ
             raise HarnessError(backend.fault)
     return gradescope.build(report, spec, (*notes, *backend.notes), plugin.leaderboard, {
         'sha256': sha256, 'seed': seed, 'suite': suite, 'grader_version': __version__,
-        'read_error': read_error, 'sandbox': sandbox, **backend.facts(),
+        'read_error': read_error, 'sandbox': sandbox, 'isolation': isolation, **backend.facts(),
         'python': platform.python_version(), 'numpy': np.__version__,
     })
+
+
+def secret_paths(spec, workdir, sandbox):
+    """{path: what it is} of what a submission's code must not read in a grading: the
+    reference, the hidden tests, the grader's own copy of the submission and, where the
+    worker shares the grader's pids (without bubblewrap), the grader's environment."""
+    secrets = {spec.suites / 'hidden': 'the hidden tests', Path(workdir): "the grader's copy of the submission"}
+    if spec.root is not None:
+        secrets[spec.root / spec.solution] = 'the reference solution'
+    if sandbox == 'none':
+        # Under bubblewrap the worker has pids of its own, where this would name one of its processes.
+        secrets[Path(f'/proc/{os.getpid()}/environ')] = "the grader's environment"
+    return secrets
+
+
+def _hidden(spec, secrets):
+    """What a worker's own mount namespace covers, where the grader can give it one: the
+    assignment's folders whole (the reference and hidden tests, and the tools, tests and
+    history beside them), and every secret."""
+    return [path for path in (spec.root, spec.folder, *secrets) if path is not None]
+
+
+def check_isolation(backend, secrets, requested, strict):
+    """Ask a fresh worker, in its exact confinement and before any code of the submission
+    has run, which of `secrets` ({path: what}) it can read.
+
+    Returns the results' record of it: {'exposed': ['what (path)', ...], 'asked_for_no_sandbox': bool}.
+    Raises HarnessError when no worker can run at all, and IsolationError when something
+    is exposed, `strict` holds and the sandbox `requested` was not 'none'."""
+    try:
+        readable = set(backend.exposed(list(map(str, secrets))))
+    except SandboxError:
+        raise HarnessError(backend.fault) from None
+    exposed = [f'{what} ({path})' for path, what in secrets.items() if str(path) in readable]
+    if exposed and strict and requested != 'none':
+        raise IsolationError(_refusal(exposed, backend))
+    return {'exposed': exposed, 'asked_for_no_sandbox': requested == 'none'}
+
+
+def _refusal(exposed, backend):
+    """Why grading stops, and what to do about it."""
+    if backend.confinement.sandbox == 'bwrap':
+        sandbox, remedies = 'under bubblewrap', ['keep them out of the folders bubblewrap shows the worker: the system, '
+                                                 'the virtual environment and the Python it was made from']
+    else:
+        sandbox, remedies = 'without bubblewrap', [
+            'install bubblewrap (apt-get install bubblewrap) and, on Ubuntu 24.04, let it create namespaces: '
+            'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0']
+        if os.geteuid() != 0:
+            remedies.append('run the grader as root: the worker then runs as nobody, in a mount namespace that '
+                            'hides these')
+        remedies += ["make these unreadable to the worker's user (chmod -R go-rwx FOLDER)",
+                     'in a batch, grade one submission at a time (--jobs 1)']
+    return '\n'.join([f"a submission's code could read these here ({sandbox}, the worker running as {backend.runs_as}):",
+                      *(f'  - {item}' for item in exposed),
+                      'so neither the hidden tests nor a batch are graded here. To grade safely:',
+                      *(f'  - {remedy}' for remedy in remedies),
+                      'or pass --sandbox none to grade without isolation (the results record it).'])
+
+
+def check_batch(spec, sandbox, limits, others, alongside):
+    """Probe, once before a batch grades anything, what its workers could read: what a
+    grading's could, `others` ({path: what}: the batch's folders) and, with `alongside`,
+    the files of a submission graded at the same time. Raises as check_isolation does."""
+    resolved = choose_sandbox(sandbox)
+    with tempfile.TemporaryDirectory(prefix='grader-') as workdir:
+        empty = Path(workdir) / 'submission'
+        empty.mkdir()
+        secrets = {**secret_paths(spec, workdir, resolved), **others}
+        hidden = _hidden(spec, secrets)
+        neighbour = WorkerBackend(empty, spec.package, limits, resolved, hidden=hidden) if alongside else None
+        backend = WorkerBackend(empty, spec.package, limits, resolved, hidden=hidden)
+        try:
+            if neighbour is not None:
+                secrets.update(_ways_into(neighbour))
+            check_isolation(backend, secrets, sandbox, strict=True)
+        finally:
+            backend.close()
+            if neighbour is not None:
+                neighbour.close()
+
+
+def _ways_into(backend):
+    """{path: what} through which another worker could reach the files of `backend`'s, started
+    here: its folder and, where workers share the grader's pids (no bubblewrap), /proc's
+    view of its working folder."""
+    before = set(children(os.getpid()))
+    try:
+        backend.exposed([])
+    except SandboxError:
+        raise HarnessError(backend.fault) from None
+    ways = {backend.confinement.home: 'the files of a submission graded alongside'}
+    if backend.confinement.sandbox == 'none':
+        for pid in set(children(os.getpid())) - before:
+            ways[Path(f'/proc/{pid}/cwd')] = 'the files of a submission graded alongside, through its process'
+    return ways
 
 
 def run_pytest(spec, paths, plugin):

@@ -8,17 +8,24 @@ A worker's home folder holds three things, apart so that none can shadow another
 
 Under bubblewrap the home is mounted read-only at /grader, and the worker writes to a
 private tmpfs of `Limits.disk` bytes at /tmp. Without it, the worker runs from the home
-itself; as root, the grader gives it a private mount namespace with a tmpfs of the
-same size on tmp/ (when the kernel allows), and otherwise measures tmp/ after every
-call. Under root the worker runs as `nobody` when it can; every worker of a submission
-joins the submission's cgroup when there is one (cgroups.py).
+itself. As root (when the kernel allows), the grader then gives it a private mount
+namespace of its own, which it arranges as bubblewrap would: an empty tmpfs, which
+`nobody` can pass but not list, over every folder the worker must not see (the
+secrets the grader names, the temporary folder where other gradings keep their
+files, and the folders that would stop `nobody` on its way to the interpreter, such
+as root's home), with the worker's home and the interpreter bound back where they
+were; and a tmpfs of `Limits.disk` bytes on tmp/. Otherwise tmp/ is measured after
+every call. Under root the worker runs as `nobody` when it can; every worker of a
+submission joins the submission's cgroup when there is one (cgroups.py).
 """
 
 import ctypes
 import functools
 import os
 import pwd
+import secrets
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -30,7 +37,11 @@ WORKER = Path(__file__).resolve().parent / 'worker'
 WORKER_FILES = ('worker.py', 'runner.py', 'codec.py', 'plain.py')
 UNPRIVILEGED = 'nobody'
 CLONE_NEWNS = 0x00020000
-MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+# Not where secrets are kept, and not what a tmpfs may cover: the worker needs them whole.
+SYSTEM = ('/proc', '/sys', '/dev')
+SHARED_WRITABLE = ('/dev/shm', '/dev/mqueue', '/var/tmp', '/run/lock', '/var/crash')
+FIRST_OWN_ID = 2 ** 30
 
 
 def bwrap_available():
@@ -60,9 +71,11 @@ class Confinement:
     - limits: isolation.Limits
     - sandbox: 'bwrap' or 'none'
     - cgroup: the submission's cgroups.Cgroup, or None
+    - hidden: folders the worker must not see (the reference, the hidden tests, ...); hidden
+      where the grader can give the worker a mount namespace, left to their permissions elsewhere
     """
 
-    def __init__(self, package_dir, package, limits, sandbox, cgroup=None):
+    def __init__(self, package_dir, package, limits, sandbox, cgroup=None, hidden=()):
         self.limits = limits
         self.sandbox = sandbox
         self.cgroup = cgroup
@@ -73,16 +86,30 @@ class Confinement:
         for name in WORKER_FILES:
             shutil.copy(WORKER / name, self.home / 'worker' / name)
         (self.home / 'tmp').mkdir()
+        # Without bubblewrap, root can give the worker a mount namespace of its own.
+        self.private_mounts = sandbox == 'none' and os.geteuid() == 0 and _can_mount_tmpfs()
         # Under root the worker runs as nobody: bubblewrap maps it in a user namespace;
         # without bubblewrap it changes user, if nobody can run this Python at all.
         self.user = _unprivileged_user() if os.geteuid() == 0 else None
+        self.needed = _outermost([str(self.home), os.path.realpath(self.home), *_interpreter_folders()])
+        gates = _gates(self.needed, self.user) if self.private_mounts and self.user is not None else ()
+        # Other gradings keep their copies of other submissions in the temporary folder.
+        # The folders every user may write are covered too: files left there would outlive
+        # the worker, fill the disk or the memory beyond its limits, and reach later gradings.
+        self.hidden = (_hideable([*map(str, hidden), tempfile.gettempdir(), *gates], self.needed)
+                       + _shared_writable() if self.private_mounts else ())
         if self.user is not None and sandbox == 'none':
-            _hand_over(self.home, self.user)
-            if not _can_run_python(self.user):
+            if not _can_run_python(self.user, gates):
                 self.user = None
-        self.runs_as = UNPRIVILEGED if self.user is not None else pwd.getpwuid(os.geteuid()).pw_name
-        # bubblewrap sizes its own tmpfs; without it, root can mount one in a private namespace.
-        self.disk_capped = sandbox == 'bwrap' or (os.geteuid() == 0 and _can_mount_tmpfs())
+            else:
+                # A user of its own, which no other grading's worker shares: none can signal
+                # another, read its folder through /proc/<pid>/cwd, or use up its processes.
+                self.user = _user_of_its_own()
+                _hand_over(self.home, self.user)
+        self.runs_as = (pwd.getpwuid(os.geteuid()).pw_name if self.user is None
+                        else UNPRIVILEGED if self.user.pw_name == UNPRIVILEGED else f'uid {self.user.pw_uid}')
+        # bubblewrap sizes its own tmpfs; without it, root mounts one in the private namespace.
+        self.disk_capped = sandbox == 'bwrap' or self.private_mounts
 
     def worker_root(self):
         """The worker's home folder as the worker sees it."""
@@ -110,17 +137,21 @@ class Confinement:
                 'MALLOC_TOP_PAD_': '67108864'}
 
     def prepare_child(self):
-        """Run in the forked child before exec: join the cgroup, mount the sized tmpfs
-        (without bubblewrap), then give up root."""
+        """Run in the forked child before exec: join the cgroup; without bubblewrap, enter a
+        mount namespace of its own, where the hidden folders are empty and tmp/ is a sized
+        tmpfs, then give up root."""
         if self.cgroup is not None:
             self.cgroup.join()
         if self.sandbox == 'none':
-            if self.disk_capped:
-                _mount_private_tmpfs(self.home / 'tmp', self.limits.disk)
+            if self.private_mounts:
+                _private_mount_namespace()
+                _hide(self.hidden, self.needed)
+                _mount_tmpfs(self.home / 'tmp', f'size={self.limits.disk},mode=1777')
+                # The working folder was entered before the mounts: through it, `..` would
+                # still reach what they cover.
+                os.chdir(self.working_dir())
             if self.user is not None:
-                os.setgroups([])
-                os.setgid(self.user.pw_gid)
-                os.setuid(self.user.pw_uid)
+                _become(self.user)
 
     def disk_used(self, max_entries):
         """Bytes in the worker's tmp/ folder, where no tmpfs bounds it (0 otherwise); infinite
@@ -179,6 +210,80 @@ def _unprivileged_user():
         return None
 
 
+def _user_of_its_own():
+    """A user and group no account and no other worker has: an id drawn in a range above
+    the ones systems give out (useradd stops at 60000, systemd's dynamic users at 65519)."""
+    uid = FIRST_OWN_ID + secrets.randbelow(2 ** 24)
+    return pwd.struct_passwd(('grader-worker', 'x', uid, uid, '', '/', '/usr/sbin/nologin'))
+
+
+def _shared_writable():
+    """The folders of this system that every user may write, outside the temporary folder."""
+    return tuple(sorted({os.path.realpath(folder) for folder in SHARED_WRITABLE
+                         if os.path.isdir(folder) and not os.path.islink(folder)}))
+
+
+def _become(user):
+    """Give up root for `user`, with no supplementary groups."""
+    os.setgroups([])
+    os.setgid(user.pw_gid)
+    os.setuid(user.pw_uid)
+
+
+def _interpreter_folders():
+    """The folders of this Python: its virtual environment and the installation it was made from."""
+    return sorted({sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
+
+
+def _within(path, folder):
+    """Whether `path` is `folder` or lies inside it."""
+    return path == folder or path.startswith(folder.rstrip('/') + '/')
+
+
+def _outermost(folders):
+    """`folders` without those inside another of them, sorted."""
+    folders = set(folders)
+    return sorted(folder for folder in folders if not any(other != folder and _within(folder, other)
+                                                          for other in folders))
+
+
+def _passable(folder, user):
+    """Whether `user` may pass through `folder` (its search permission, ignoring ACLs)."""
+    st = os.stat(folder)
+    if st.st_uid == user.pw_uid:
+        return bool(st.st_mode & stat.S_IXUSR)
+    if st.st_gid == user.pw_gid:
+        return bool(st.st_mode & stat.S_IXGRP)
+    return bool(st.st_mode & stat.S_IXOTH)
+
+
+def _gates(needed, user):
+    """The outermost folder on the way to each of `needed` that `user` cannot pass (root's
+    home, where pyenv keeps Python): hidden, they are passable stand-ins."""
+    gates = set()
+    for path in needed:
+        blocking = [str(folder) for folder in reversed(Path(path).parents) if not _passable(folder, user)]
+        if blocking:
+            gates.add(blocking[0])
+    return tuple(sorted(gates))
+
+
+def _hideable(paths, needed):
+    """The folders among `paths` a tmpfs may cover, resolved, outermost first: not the root,
+    the system's virtual folders or a folder the worker needs, and only one of nested ones
+    (unless a needed folder in between shows the inner one again)."""
+    folders = sorted({os.path.realpath(path) for path in paths if os.path.isdir(path)}, key=lambda p: p.count('/'))
+    chosen = []
+    for folder in folders:
+        if folder == '/' or folder in needed or any(_within(folder, system) for system in SYSTEM):
+            continue
+        covered = any(_within(folder, outer) for outer in chosen)
+        if covered and not any(_within(folder, need) for need in needed):
+            continue
+        chosen.append(folder)
+    return tuple(chosen)
+
+
 def _hand_over(home, user):
     """Let the unprivileged user read the worker's files and write its tmp folder only."""
     for path in [home, *home.rglob('*')]:
@@ -188,12 +293,14 @@ def _hand_over(home, user):
 
 
 @functools.cache
-def _can_run_python(user):
-    """Whether `user` can start this Python (it cannot when it lives in root's home)."""
+def _can_run_python(user, gates):
+    """Whether `user` can start this Python, with `gates` hidden as the worker's are (it
+    cannot when Python lives in root's home and no mount namespace can hide that)."""
     def drop():
-        os.setgroups([])
-        os.setgid(user.pw_gid)
-        os.setuid(user.pw_uid)
+        if gates:
+            _private_mount_namespace()
+            _hide(gates, _outermost(_interpreter_folders()))
+        _become(user)
     try:
         probe = subprocess.run([sys.executable, '-I', '-c', 'import numpy'], preexec_fn=drop,
                                capture_output=True, timeout=60, cwd='/')
@@ -217,11 +324,39 @@ def _can_mount_tmpfs():
         return False
 
 
-def _mount_private_tmpfs(path, size):
-    """In the calling (child) process: a mount namespace of its own, with a tmpfs of
-    `size` bytes on `path` that its unprivileged user may write."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    options = f'size={size},mode=1777'.encode()
-    if (libc.unshare(CLONE_NEWNS) != 0 or libc.mount(b'none', b'/', None, MS_REC | MS_PRIVATE, None) != 0
-            or libc.mount(b'tmpfs', str(path).encode(), b'tmpfs', MS_NOSUID | MS_NODEV, options) != 0):
-        raise OSError(ctypes.get_errno(), 'could not mount the worker\'s tmpfs')
+def _mount(source, target, kind, flags, options=None):
+    """mount(2); OSError when it fails."""
+    source_, target_, kind_, options_ = (None if arg is None else os.fsencode(str(arg))
+                                         for arg in (source, target, kind, options))
+    if ctypes.CDLL(None, use_errno=True).mount(source_, target_, kind_, flags, options_) != 0:
+        raise OSError(ctypes.get_errno(), f'could not mount {kind or source} on {target} for the worker')
+
+
+def _private_mount_namespace():
+    """In the calling (child) process: a mount namespace of its own, whose mounts stay in it."""
+    if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), 'could not give the worker a mount namespace')
+    _mount('none', '/', None, MS_REC | MS_PRIVATE)
+
+
+def _mount_tmpfs(path, options):
+    _mount('tmpfs', path, 'tmpfs', MS_NOSUID | MS_NODEV, options)
+
+
+def _hide(folders, needed):
+    """In the calling (child) process's private mount namespace: on each of `folders`
+    (outermost first), a read-only tmpfs that others may pass but not list, with the
+    `needed` folders inside it bound back where they were."""
+    for folder in folders:
+        inside = [need for need in needed if _within(need, folder)]
+        # Opened before the tmpfs covers them: the binds below come from these.
+        handles = [os.open(need, os.O_PATH | os.O_DIRECTORY) for need in inside]
+        try:
+            _mount_tmpfs(folder, 'mode=711')
+            for need, handle in zip(inside, handles):
+                os.makedirs(need, mode=0o711, exist_ok=True)
+                _mount(f'/proc/self/fd/{handle}', need, None, MS_BIND | MS_REC)
+        finally:
+            for handle in handles:
+                os.close(handle)
+        _mount(None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)

@@ -46,7 +46,7 @@ GIB = 2 ** 30
 MIB = 2 ** 20
 MAX_MESSAGE = 2000            # characters of a failure message from the worker
 MAX_OUTPUT = 4096             # characters of printed output per call
-MAX_NOTES = 20                # notes a module may give about how it was loaded
+MAX_NOTES = 20                # notes the modules may give about how they were loaded, all together
 MAX_STACKS = 64 * 1024        # bytes of faulthandler's dump read back
 MAX_SOURCE = 4 * MIB          # bytes of a student's file read to quote one of its lines
 MAX_TMP_FILES = 10_000        # entries of the worker's tmp/ walked to measure it
@@ -54,6 +54,9 @@ STACK_WAIT = 1.0              # seconds to wait for that dump
 STARTUP_TIMEOUT = 60.0        # seconds for a worker to start and say it is ready
 TRANSFER_TIMEOUT = 60.0       # seconds for an answer to arrive whole once it has begun
 START_TRIES = 2
+# The wall clock a limit allows at most, per second of the submission's own time: code that
+# lowers its own priority (or starves itself with its children) must not stretch its time.
+WALL_FACTOR = 3
 CHECK_EVERY = 0.5             # seconds between looks at the time a call has taken
 # What a worker may say went wrong; anything else is an answer the grader cannot read.
 WORKER_OUTCOMES = frozenset({'not_implemented', 'error', 'missing', 'import_error', 'unsupported_type',
@@ -96,11 +99,12 @@ class WorkerBackend:
 
     _live = set()                     # backends with a worker that may be running
 
-    def __init__(self, package_dir, package, limits=Limits(), sandbox='none'):
+    def __init__(self, package_dir, package, limits=Limits(), sandbox='none', hidden=()):
         self.limits = limits
         self.timeout = limits.call_timeout
         self.training = False         # whether the current test trains networks
-        self.spent = 0.0              # seconds of all requests
+        self.spent = 0.0              # seconds of the submission's own time, all requests
+        self.waited = 0.0             # seconds of the wall clock, all requests
         self.broken = {}              # module -> Failure, for modules that cannot be imported
         self.notes = []               # what the modules said about how they were loaded
         self.fault = None             # why no worker could be started, once that happened
@@ -113,7 +117,7 @@ class WorkerBackend:
         # Children this process had before (a pool's server, say) are not the submission's.
         self._bystanders = set(children(os.getpid()))
         self.cgroup = Cgroup.create(limits.memory, limits.processes)
-        self.confinement = Confinement(package_dir, package, limits, sandbox, self.cgroup)
+        self.confinement = Confinement(package_dir, package, limits, sandbox, self.cgroup, hidden)
         self.runs_as = self.confinement.runs_as
         become_subreaper()
         WorkerBackend._live.add(self)
@@ -181,7 +185,7 @@ class WorkerBackend:
             raise failure
         self._imported.add(module)
         for note in notes[:MAX_NOTES] if isinstance(notes, list) else []:
-            if clean(note, MAX_MESSAGE) not in self.notes:
+            if clean(note, MAX_MESSAGE) not in self.notes and len(self.notes) < MAX_NOTES:
                 self.notes.append(clean(note, MAX_MESSAGE))
 
     def _request(self, request, timeout):
@@ -207,7 +211,7 @@ class WorkerBackend:
                 self._stop()
 
     def _exchange(self, request, timeout):
-        remaining = self.limits.budget - self.spent
+        remaining = min(self.limits.budget - self.spent, (WALL_FACTOR * self.limits.budget - self.waited) / WALL_FACTOR)
         cut_by_budget = timeout > remaining
         clock = _Clock(min(timeout, remaining), self._process.own_time)
         try:
@@ -216,6 +220,7 @@ class WorkerBackend:
             response, error = None, failure
         clock.stop()      # before the worker may be stopped: its CPU time is read from it
         self.spent += clock.used()
+        self.waited += clock.waited()
         if isinstance(error, _Gone):
             raise error
         if isinstance(error, TimeoutError):
@@ -234,7 +239,7 @@ class WorkerBackend:
         return response.get('value')
 
     def _out_of_budget(self):
-        return self.spent >= self.limits.budget
+        return self.spent >= self.limits.budget or self.waited >= WALL_FACTOR * self.limits.budget
 
     def _failure(self, response):
         """The Failure a worker reported, with every text it holds capped."""
@@ -261,6 +266,9 @@ class WorkerBackend:
             return Failure('timeout', f'timed out when the submission used up its whole time budget '
                                       f'of {self.limits.budget:g} s')
         spent = f'timed out after {clock.limit:g} s'
+        if clock.used() < clock.limit:
+            spent += (f' ({clock.waited():.0f} s on the clock, of which your code got a CPU for only '
+                      f'{clock.used():.1f} s: did it lower its own priority?)')
         if not places:
             return Failure('timeout', spent)
         main, others = places[0], places[1:]
@@ -509,24 +517,30 @@ class WorkerProcess:
 
 class _Clock:
     """The time a request may take: `limit` seconds on `elapsed`, a clock of the worker's own
-    time; once an answer has begun to arrive, the rest of it gets TRANSFER_TIMEOUT seconds
-    on the wall clock, since the worker is done computing. Once stopped, the clock keeps
-    what it measured: a stopped worker has nothing left to read."""
+    time, and WALL_FACTOR times as long on the wall clock; once an answer has begun to
+    arrive, the rest of it gets TRANSFER_TIMEOUT seconds on the wall clock, since the worker
+    is done computing. Once stopped, the clock keeps what it measured: a stopped worker has
+    nothing left to read."""
 
     def __init__(self, limit, elapsed):
         self.limit = limit
         self._elapsed = elapsed
         self._start = elapsed()
-        self._used = None             # seconds, once stopped
+        self._wall_start = time.monotonic()
+        self._stopped = None          # (own seconds, wall seconds), once stopped
         self._transfer_ends = None    # time.monotonic() by which an answer begun must be whole
 
     def stop(self):
-        if self._used is None:
-            self._used = self._elapsed() - self._start
+        if self._stopped is None:
+            self._stopped = (self._elapsed() - self._start, time.monotonic() - self._wall_start)
 
     def used(self):
         """Seconds of the worker's own time since the request began."""
-        return self._used if self._used is not None else self._elapsed() - self._start
+        return self._stopped[0] if self._stopped else self._elapsed() - self._start
+
+    def waited(self):
+        """Seconds of the wall clock since the request began."""
+        return self._stopped[1] if self._stopped else time.monotonic() - self._wall_start
 
     def answering(self):
         if self._transfer_ends is None:
@@ -537,7 +551,8 @@ class _Clock:
         """Seconds to wait for the worker before looking again; 0 once the time is up."""
         if self._transfer_ends is not None:
             return max(0.0, self._transfer_ends - time.monotonic())
-        return max(0.0, min(self.limit - self.used(), CHECK_EVERY))
+        left = min(self.limit - self.used(), WALL_FACTOR * self.limit - self.waited())
+        return max(0.0, min(left, CHECK_EVERY))
 
 
 class _Timed:
