@@ -127,3 +127,12 @@ def test_two_entries_with_one_name_are_both_graded_under_their_full_names(tmp_pa
 def test_overlapping_shards_are_refused(unsharded, tmp_path):
     with pytest.raises(ValueError, match='shards overlap'):
         gradebook.merge([unsharded[0], unsharded[0]], tmp_path / 'merged')
+
+
+def test_the_submissions_the_grader_failed_on_are_listed_to_grade_again(tmp_path):
+    for ident, outcome in (('ada', 'graded'), ('bo', 'harness_error'), ('cy', 'harness_error')):
+        path = tmp_path / 'results' / f'{ident}.json'
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps({'extra_data': {'outcome': outcome}}))
+    assert batch.harness_errors(tmp_path, ['ada', 'bo', 'cy', 'gone']) == ['bo', 'cy']
+    assert not batch.up_to_date(tmp_path / 'results' / 'bo.json', None, 'all'), 'a later run grades them again'

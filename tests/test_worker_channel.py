@@ -145,11 +145,13 @@ def test_a_worker_that_fails_to_start_once_is_started_again(tmp_path, monkeypatc
     assert results['score'] == results['extra_data']['max_score'] and len(starts) >= 2
 
 
-@pytest.mark.parametrize('breakage', ['python exits', 'a file missing from its copy'])
+@pytest.mark.parametrize('breakage', ['python exits', 'a file missing from its copy', 'no room for its copy'])
 def test_a_worker_that_never_starts_is_a_harness_error_not_a_score(tmp_path, monkeypatch, breakage):
     original = isolation.Confinement.__init__
 
     def broken(self, *args, **kwargs):
+        if breakage == 'no room for its copy':
+            raise OSError(28, 'No space left on device')
         original(self, *args, **kwargs)
         if breakage == 'python exits':
             monkeypatch.setattr(self, 'command', lambda: [sys.executable, '-c', 'import sys; sys.exit(1)'])
@@ -157,7 +159,7 @@ def test_a_worker_that_never_starts_is_a_harness_error_not_a_score(tmp_path, mon
             (self.package_dir / 'losses.py').unlink()
 
     monkeypatch.setattr(isolation.Confinement, '__init__', broken)
-    with pytest.raises(HarnessError, match='could not start a worker'):
+    with pytest.raises(HarnessError, match="could not start a worker|worker's folder could not be made"):
         graded(build(tmp_path / 'sub'), 'bwrap', suite='public', spec=PARTS_1_AND_2)
 
 

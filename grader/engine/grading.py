@@ -79,6 +79,8 @@ def grade(source, spec, suite='public', seed=None, hidden_visibility='after_publ
             backend = (InProcessBackend(submission.root) if sandbox == 'inprocess'
                        else WorkerBackend(submission.root, spec.package, limits, sandbox,
                                           hidden=_hidden(spec, secrets)))
+        except SandboxError as error:
+            raise HarnessError(str(error)) from None
         except SubmissionError as error:
             read_error = str(error)
             backend, sha256 = UnavailableBackend(f'the submission could not be read: {error}'), _file_sha256(source)

@@ -95,6 +95,10 @@ class WorkerBackend:
     - limits: Limits
     - sandbox: 'bwrap' or 'none'
     - package: the name the modules are imported under
+    - hidden: folders the worker must not see (the reference, the hidden tests, ...), passed
+      to Confinement
+
+    Raises SandboxError when the worker's folder cannot be made.
     """
 
     _live = set()                     # backends with a worker that may be running
@@ -117,7 +121,12 @@ class WorkerBackend:
         # Children this process had before (a pool's server, say) are not the submission's.
         self._bystanders = set(children(os.getpid()))
         self.cgroup = Cgroup.create(limits.memory, limits.processes)
-        self.confinement = Confinement(package_dir, package, limits, sandbox, self.cgroup, hidden)
+        try:
+            self.confinement = Confinement(package_dir, package, limits, sandbox, self.cgroup, hidden)
+        except OSError as error:    # the copy for the worker, a full disk: the grader's fault
+            if self.cgroup is not None:
+                self.cgroup.remove()
+            raise SandboxError(f'the worker\'s folder could not be made: {clean(error, 500)}') from None
         self.runs_as = self.confinement.runs_as
         become_subreaper()
         WorkerBackend._live.add(self)
