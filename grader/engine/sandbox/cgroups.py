@@ -24,7 +24,7 @@ _names = itertools.count()
 class Cgroup:
     """One submission's group in each controller it uses.
 
-    - paths: {'memory': Path, 'pids': Path} for cgroup v1, or {'unified': Path} for v2
+    - paths: {'memory': Path, 'pids': Path} and maybe 'cpu' for cgroup v1, or {'unified': Path} for v2
     """
 
     def __init__(self, paths, version):
@@ -48,6 +48,8 @@ class Cgroup:
         except OSError:
             group.remove()
             return None
+        for path in group.paths.values():
+            _remove_abandoned(path.parent)
         return group
 
     def _limit(self, memory, processes):
@@ -115,22 +117,34 @@ def _own_path(controller):
 
 
 def _create_v1(root, name):
+    """The memory and pids groups, and a cpu group where that controller is mounted: the CPU
+    is then shared by group, so a submission that runs many processes takes no more of it
+    from the gradings beside it than one that runs one."""
     paths = {}
     for controller in ('memory', 'pids'):
-        own = _own_path(controller)
-        if own is None or not (root / controller).is_dir():
-            break
-        parent = root / controller / own
-        try:
-            (parent / name).mkdir()
-        except OSError:
-            break
-        paths[controller] = parent / name
-    if len(paths) < 2:
-        for path in paths.values():
-            path.rmdir()
-        return None
+        path = _make_v1(root, controller, name)
+        if path is None:
+            for made in paths.values():
+                made.rmdir()
+            return None
+        paths[controller] = path
+    cpu = _make_v1(root, 'cpu', name)
+    if cpu is not None:
+        paths['cpu'] = cpu
     return paths, 1
+
+
+def _make_v1(root, controller, name):
+    """A new group `name` beside this process's own in a v1 controller, or None."""
+    own = _own_path(controller)
+    if own is None or not (root / controller).is_dir():
+        return None
+    path = root / controller / own / name
+    try:
+        path.mkdir()
+    except OSError:
+        return None
+    return path
 
 
 def _create_v2(root, name):
@@ -149,6 +163,18 @@ def _create_v2(root, name):
     except OSError:
         return None
     return {'unified': parent / name}, 2
+
+
+def _remove_abandoned(parent):
+    """Remove the empty groups that gradings killed before their end left in `parent`: those
+    named for a process that is gone."""
+    for path in parent.glob('grader-*-*'):
+        pid = path.name.split('-')[1]
+        if pid.isdigit() and not os.path.exists(f'/proc/{pid}') and not _read(path / 'cgroup.procs').strip():
+            try:
+                path.rmdir()
+            except OSError:
+                pass
 
 
 def _counter(path, key):

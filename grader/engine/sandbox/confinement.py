@@ -343,6 +343,16 @@ def _mount_tmpfs(path, options):
     _mount('tmpfs', path, 'tmpfs', MS_NOSUID | MS_NODEV, options)
 
 
+def _passable_folders(top, path):
+    """Make the folders from `top` down to `path`, each one that others may pass but not list:
+    a folder between the tmpfs and a bound-back one must not show what else it held."""
+    for folder in [*reversed(Path(path).relative_to(top).parents), Path(path).relative_to(top)][1:]:
+        target = Path(top) / folder
+        if not target.exists():
+            target.mkdir()
+            target.chmod(0o711)
+
+
 def _hide(folders, needed):
     """In the calling (child) process's private mount namespace: on each of `folders`
     (outermost first), a read-only tmpfs that others may pass but not list, with the
@@ -354,7 +364,7 @@ def _hide(folders, needed):
         try:
             _mount_tmpfs(folder, 'mode=711')
             for need, handle in zip(inside, handles):
-                os.makedirs(need, mode=0o711, exist_ok=True)
+                _passable_folders(folder, need)
                 _mount(f'/proc/self/fd/{handle}', need, None, MS_BIND | MS_REC)
         finally:
             for handle in handles:
