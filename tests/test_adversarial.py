@@ -274,11 +274,12 @@ def test_a_lone_surrogate_does_not_stop_the_report(tmp_path):
 @pytest.mark.parametrize('sandbox', SANDBOXES)
 @pytest.mark.parametrize('body, message', [
     ('import os; os._exit(0)', 'your code ended the Python process (exit code 0)'),
+    ('import os; os._exit(200)', 'your code ended the Python process (exit code 200)'),
     ('import sys; sys.exit(3)', 'your code called sys.exit(3)'),
     ('import ctypes; ctypes.string_at(0)', 'signal 11 (SIGSEGV)'),
     ('import os, signal; os.kill(os.getpid(), signal.SIGTERM)', 'signal 15 (SIGTERM)'),
     ('import numpy; numpy.ones(2 ** 31)', 'ran out of memory'),
-], ids=['os._exit', 'sys.exit', 'segfault', 'signal', 'memory'])
+], ids=['os._exit', 'os._exit(200)', 'sys.exit', 'segfault', 'signal', 'memory'])
 def test_a_crash_fails_only_its_own_tests(tmp_path, sandbox, body, message):
     folder = build(tmp_path / 'sub', replace=[('two_layer.py', '    return np.sum(gradCE(target, prediction), axis=0, keepdims=True)\n',
                                                 f'    {body}\n')])

@@ -199,6 +199,7 @@ VALID = raw_notebook([code_cell(DEFINITIONS)])
     (VALID.encode() + b' []', 'is not a notebook: it is not JSON'),
     (VALID.replace('numpy', 'nu\xffmpy').encode('latin-1'), 'is not a notebook: it is not JSON'),
     (VALID.replace('null', '9' * 5000).encode(), 'is not a notebook: it is not JSON'),
+    (VALID[:-1].encode() + b', "x": 1.' + b'0' * (8 << 20) + b'}', 'holds a number of more than 4300 digits'),
     (b'[]', 'is not a Jupyter notebook: it is not a JSON object'),
     (json.dumps({'cells': {}, 'nbformat': 4}).encode(), 'is not a Jupyter notebook: its cells are not a list'),
     (raw_notebook([1]).encode(), 'is not a Jupyter notebook: its cell 1 is not a JSON object'),
@@ -210,7 +211,7 @@ VALID = raw_notebook([code_cell(DEFINITIONS)])
     (json.dumps({'nbformat': 4}).encode(), 'is not a Jupyter notebook: it has no list of cells'),
     (raw_notebook([code_cell('x = 1', outputs=[[[[]]]] * 2)]).replace('[[[]]]', '[' * MAX_DEPTH + ']' * MAX_DEPTH)
      .encode(), f'its JSON is nested more than {MAX_DEPTH} deep'),
-], ids=['empty', 'cut short', 'trailing data', 'not UTF-8', 'number too long', 'not an object', 'cells not a list',
+], ids=['empty', 'cut short', 'trailing data', 'not UTF-8', 'number too long', 'a number of 8 MiB', 'not an object', 'cells not a list',
         'cell not an object', 'no cell_type', 'source not text', 'source list not text', 'format 3', 'no nbformat',
         'no cells', 'nested too deeply'])
 def test_a_malformed_notebook_gets_a_clear_error(tmp_path, content, message):

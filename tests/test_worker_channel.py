@@ -55,6 +55,19 @@ def test_an_answer_that_does_not_decode_fails_only_its_call(tmp_path, sandbox, c
 
 
 @pytest.mark.parametrize('sandbox', SANDBOXES)
+def test_an_answer_sent_slowly_is_timed_to_its_last_byte(tmp_path, sandbox):
+    slowly = ('    import time as _time\n'
+              '    _document = b\'{"ok": true, "value": null, "output": ""}\'\n'
+              '    _os.write(_channels()[0], _struct.pack("<I", len(_document)))\n'
+              '    _time.sleep(30)\n'
+              '    _os.write(_channels()[0], _document)\n'
+              '    _os._exit(0)\n')
+    results = graded(hostile_dl_dw_o(tmp_path / 'sub', slowly), sandbox, suite='public', limits=Limits(call_timeout=2))
+    assert results['wall'] < 30
+    assert [t['extra_data']['outcome'] for t in failed(results)] == ['timeout']
+
+
+@pytest.mark.parametrize('sandbox', SANDBOXES)
 def test_a_death_after_an_answer_is_charged_to_no_honest_call(tmp_path, sandbox):
     answer = b'{"ok": true, "value": null, "output": ""}'
     folder = hostile_dl_dw_o(tmp_path / 'sub', hostile.answers_then(answer, then='_os._exit(0)'))
@@ -197,7 +210,8 @@ LEAVES_FILES = '''    import os
             written += 1
         except OSError:
             pass
-    print('uid', os.getuid())
+    import ctypes
+    ctypes.CDLL(None).shmget(0, 2 ** 20, 0o1600)      # IPC_PRIVATE, IPC_CREAT: a segment outliving it?
     return np.maximum(x, 0.0) + written
 '''.replace('LEFT_BEHIND', LEFT_BEHIND)
 
@@ -211,3 +225,5 @@ def test_without_bubblewrap_a_worker_leaves_nothing_in_the_shared_folders(tmp_pa
                 if Path(folder, LEFT_BEHIND).exists()]
     users = {results['extra_data']['worker_user'] for results in (first, second)}
     assert len(users) == 2 and all(user.startswith('uid ') for user in users), users
+    segments = Path('/proc/sysvipc/shm').read_text().splitlines()[1:]
+    assert not [line for line in segments if f'uid {line.split()[7]}' in users], 'shared memory went with the worker'

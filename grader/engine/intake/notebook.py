@@ -54,6 +54,7 @@ NON_CALLING = {'dict', 'list', 'tuple', 'set', 'frozenset', 'zip', 'enumerate', 
 MODULE_NAMES = {'__name__', '__doc__', '__file__', '__builtins__', '__spec__', '__loader__', '__package__'}
 BUILTIN_NAMES = set(dir(builtins)) | MODULE_NAMES
 SHOWN_CHARACTERS = 60
+MAX_NUMBER = 4300             # characters of a JSON number: Python's default bound on int digits
 
 
 class NotebookError(ValueError):
@@ -181,6 +182,11 @@ class _LongStrings:
     OUTSIDE = re.compile(rb'(?:[^"]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
     # Inside a string: its bytes up to its closing quote, or to the chunk's end.
     INSIDE = re.compile(rb'(?:[^"\\]++|\\.)*+', re.DOTALL)
+    # A number longer than Python converts by default, outside the strings of what is passed
+    # on: ijson reads a number that spans chunks again for each one, in time quadratic in it.
+    LONG_NUMBER = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[-+0-9.eE]{%d,}' % (MAX_NUMBER + 1), re.DOTALL)
+    NUMBER_AT_START = re.compile(rb'[-+0-9.eE]*')
+    NUMBER_AT_END = re.compile(rb'[-+0-9.eE]*\Z')
 
     def __init__(self, limit):
         self.limit = limit
@@ -189,6 +195,7 @@ class _LongStrings:
         self.held = []             # its bytes so far from its opening quote, or None once too long
         self.size = 0
         self.escape = b''          # a backslash that ended the last chunk
+        self.number = 0            # characters of a number that ended what was passed on
 
     def feed(self, chunk):
         """What can be passed on of the JSON read so far, given its next chunk."""
@@ -203,7 +210,19 @@ class _LongStrings:
                 self.inside, self.held, self.size = True, [b'"'], 0
                 end = self._string(data, end + 1, out)
             position = end
-        return b''.join(out)
+        passed = b''.join(out)
+        self._check_numbers(passed)
+        return passed
+
+    def _check_numbers(self, passed):
+        """ValueError for a number of more than MAX_NUMBER characters in what is passed on,
+        counting one that runs on from the last chunk."""
+        run = self.number + len(self.NUMBER_AT_START.match(passed).group())
+        long = any(not match.group().startswith(b'"') for match in self.LONG_NUMBER.finditer(passed))
+        if long or run > MAX_NUMBER:
+            raise ValueError(f'it holds a number of more than {MAX_NUMBER} digits')
+        ending = len(self.NUMBER_AT_END.search(passed).group())
+        self.number = run if ending == len(passed) else ending
 
     def end(self):
         """The rest, at the end of the file: an unfinished string as it came, for ijson to refuse."""

@@ -42,6 +42,8 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 
 SYSTEM = ('/proc', '/sys', '/dev')
 SHARED_WRITABLE = ('/dev/shm', '/dev/mqueue', '/var/tmp', '/run/lock', '/var/crash')
 FIRST_OWN_ID = 2 ** 30
+SHM_BYTES = 2 ** 20           # of the worker's /dev/shm under bubblewrap
+CLONE_NEWIPC = 0x08000000
 
 
 def bwrap_available():
@@ -195,7 +197,9 @@ class Confinement:
         for prefix in sorted({sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
                               os.path.realpath(sys.base_prefix)}):
             args += ['--ro-bind', prefix, prefix]
+        # bubblewrap's /dev is a tmpfs of half the memory, /dev/shm in it: a small one of its own.
         args += ['--ro-bind', str(self.home), '/grader', '--proc', '/proc', '--dev', '/dev',
+                 '--size', str(SHM_BYTES), '--tmpfs', '/dev/shm', '--remount-ro', '/dev',
                  '--unshare-all', '--die-with-parent', '--new-session', '--hostname', 'sandbox',
                  '--chdir', '/tmp']
         if self.user is not None:
@@ -333,8 +337,9 @@ def _mount(source, target, kind, flags, options=None):
 
 
 def _private_mount_namespace():
-    """In the calling (child) process: a mount namespace of its own, whose mounts stay in it."""
-    if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNS) != 0:
+    """In the calling (child) process: a mount namespace of its own, whose mounts stay in it,
+    and System V IPC of its own, whose shared memory goes with it instead of outliving it."""
+    if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0:
         raise OSError(ctypes.get_errno(), 'could not give the worker a mount namespace')
     _mount('none', '/', None, MS_REC | MS_PRIVATE)
 

@@ -52,12 +52,12 @@ MAX_SOURCE = 4 * MIB          # bytes of a student's file read to quote one of i
 MAX_TMP_FILES = 10_000        # entries of the worker's tmp/ walked to measure it
 STACK_WAIT = 1.0              # seconds to wait for that dump
 STARTUP_TIMEOUT = 60.0        # seconds for a worker to start and say it is ready
-TRANSFER_TIMEOUT = 60.0       # seconds for an answer to arrive whole once it has begun
 START_TRIES = 2
 # The wall clock a limit allows at most, per second of the submission's own time: code that
 # lowers its own priority (or starves itself with its children) must not stretch its time.
 WALL_FACTOR = 3
 CHECK_EVERY = 0.5             # seconds between looks at the time a call has taken
+VALID_SIGNALS = {int(number) for number in signal.valid_signals()}
 # What a worker may say went wrong; anything else is an answer the grader cannot read.
 WORKER_OUTCOMES = frozenset({'not_implemented', 'error', 'missing', 'import_error', 'unsupported_type',
                              'too_large', 'timeout', 'crash', 'memory'})
@@ -339,7 +339,7 @@ class WorkerBackend:
         """The Failure for a worker that stopped answering; the worker is cleaned up."""
         out_of_memory = self.cgroup is not None and self.cgroup.out_of_memory()
         code = self._stop()
-        if self.confinement.sandbox == 'bwrap' and code is not None and code > 128:
+        if self.confinement.sandbox == 'bwrap' and code is not None and code - 128 in VALID_SIGNALS:
             code = 128 - code   # bubblewrap reports a child killed by signal n as exit status 128 + n
         if code is not None and code < 0:
             number = -code
@@ -458,7 +458,7 @@ class WorkerProcess:
             acknowledged = False
         if not acknowledged:
             raise _Gone
-        return self._read(clock, answer=True)
+        return self._read(clock)
 
     def avoid(self, places):
         """Tell a fresh worker the places that hung before; SandboxError if it does not take them."""
@@ -510,8 +510,8 @@ class WorkerProcess:
             reap(pid)       # handed to this process when the outer one died: never left a zombie
         return code
 
-    def _read(self, clock, answer=False):
-        message = codec.read_message(_Timed(self.process.stdout.fileno(), clock, answer), codec.ANSWERS)
+    def _read(self, clock):
+        message = codec.read_message(_Timed(self.process.stdout.fileno(), clock), codec.ANSWERS)
         if message is None:
             raise codec.Ended('the worker closed its channel')
         return message
@@ -525,11 +525,10 @@ class WorkerProcess:
 
 
 class _Clock:
-    """The time a request may take: `limit` seconds on `elapsed`, a clock of the worker's own
-    time, and WALL_FACTOR times as long on the wall clock; once an answer has begun to
-    arrive, the rest of it gets TRANSFER_TIMEOUT seconds on the wall clock, since the worker
-    is done computing. Once stopped, the clock keeps what it measured: a stopped worker has
-    nothing left to read."""
+    """The time a request may take, until the last byte of its answer: `limit` seconds on
+    `elapsed`, a clock of the worker's own time, and WALL_FACTOR times as long on the wall
+    clock. Once stopped, the clock keeps what it measured: a stopped worker has nothing
+    left to read."""
 
     def __init__(self, limit, elapsed):
         self.limit = limit
@@ -537,7 +536,6 @@ class _Clock:
         self._start = elapsed()
         self._wall_start = time.monotonic()
         self._stopped = None          # (own seconds, wall seconds), once stopped
-        self._transfer_ends = None    # time.monotonic() by which an answer begun must be whole
 
     def stop(self):
         if self._stopped is None:
@@ -551,32 +549,21 @@ class _Clock:
         """Seconds of the wall clock since the request began."""
         return self._stopped[1] if self._stopped else time.monotonic() - self._wall_start
 
-    def answering(self):
-        if self._transfer_ends is None:
-            self.stop()
-            self._transfer_ends = time.monotonic() + TRANSFER_TIMEOUT
-
     def look(self):
         """Seconds to wait for the worker before looking again; 0 once the time is up."""
-        if self._transfer_ends is not None:
-            return max(0.0, self._transfer_ends - time.monotonic())
         left = min(self.limit - self.used(), WALL_FACTOR * self.limit - self.waited())
         return max(0.0, min(left, CHECK_EVERY))
 
 
 class _Timed:
-    """A binary stream reader over a file descriptor that raises TimeoutError when a _Clock
-    runs out; for an answer, its first bytes start the clock's transfer time."""
+    """A binary stream reader over a file descriptor that raises TimeoutError when a _Clock runs out."""
 
-    def __init__(self, fd, clock, answer=False):
+    def __init__(self, fd, clock):
         self.fd = fd
         self.clock = clock
-        self.answer = answer
 
     def read(self, size):
         _wait_for(self.fd, self.clock, writing=False)
-        if self.answer:
-            self.clock.answering()
         return os.read(self.fd, min(size, MIB))
 
 
