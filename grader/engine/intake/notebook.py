@@ -185,8 +185,7 @@ class _LongStrings:
     # A number longer than Python converts by default, outside the strings of what is passed
     # on: ijson reads a number that spans chunks again for each one, in time quadratic in it.
     LONG_NUMBER = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[-+0-9.eE]{%d,}' % (MAX_NUMBER + 1), re.DOTALL)
-    NUMBER_AT_START = re.compile(rb'[-+0-9.eE]*')
-    NUMBER_AT_END = re.compile(rb'[-+0-9.eE]*\Z')
+    NUMBER = b'-+0123456789.eE'
 
     def __init__(self, limit):
         self.limit = limit
@@ -217,11 +216,11 @@ class _LongStrings:
     def _check_numbers(self, passed):
         """ValueError for a number of more than MAX_NUMBER characters in what is passed on,
         counting one that runs on from the last chunk."""
-        run = self.number + len(self.NUMBER_AT_START.match(passed).group())
+        run = self.number + len(passed) - len(passed.lstrip(self.NUMBER))
         long = any(not match.group().startswith(b'"') for match in self.LONG_NUMBER.finditer(passed))
         if long or run > MAX_NUMBER:
             raise ValueError(f'it holds a number of more than {MAX_NUMBER} digits')
-        ending = len(self.NUMBER_AT_END.search(passed).group())
+        ending = len(passed) - len(passed.rstrip(self.NUMBER))
         self.number = run if ending == len(passed) else ending
 
     def end(self):

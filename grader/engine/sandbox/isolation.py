@@ -36,8 +36,8 @@ from pathlib import Path
 from ..text import clean
 from .cgroups import Cgroup
 from .confinement import Confinement
-from .processes import (become_subreaper, children, command_line, descendants, kill_descendants, kill_if, reap,
-                        reap_children, runqueue_wait)
+from .processes import (become_subreaper, children, command_line, descendants, kill_descendants, kill_if,
+                        reap_children, reap_orphans, runqueue_wait)
 from .worker import codec
 from .worker.plain import UnsupportedType, check_plain
 from .worker.runner import Failure, place
@@ -506,8 +506,7 @@ class WorkerProcess:
                 stream.close()
             except OSError:
                 pass
-        for pid in self.chain[1:]:
-            reap(pid)       # handed to this process when the outer one died: never left a zombie
+        reap_orphans(self.pid, more=self.chain[1:])    # never left a zombie, even if it died before ready
         return code
 
     def _read(self, clock):

@@ -116,10 +116,16 @@ def run_reaped(command, timeout):
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         code = process.wait()
-    for pid in children(os.getpid()):
-        if _group(pid) == process.pid:
-            reap(pid)
+    reap_orphans(process.pid)
     return code
+
+
+def reap_orphans(leader, more=()):
+    """Reap the processes of the group `leader` led, and `more`, that became this process's
+    children when their parent died (bubblewrap's inner process, when the outer one is killed)."""
+    for pid in children(os.getpid()):
+        if pid in more or _group(pid) == leader:
+            reap(pid)
 
 
 def state(pid):
