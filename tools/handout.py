@@ -13,6 +13,9 @@ their sections, and the notebook puts each derivation next to its code.
 
 import re
 
+from grader.engine import grading
+from grader.engine.output import gradescope
+
 PART_HEADING = re.compile(r'(?m)^## Part (?P<number>\d+) — (?P<title>.*?) \((?P<points>[\d.]+) points?\)(?P<rest>.*)$')
 
 
@@ -25,13 +28,19 @@ def region(text, name, content):
 
 
 def parts_table(spec):
-    """The Markdown table of the parts: number and title, files, functions, points, total."""
-    rows = ['| Part | File | Functions | Points |', '|---|---|---|---|']
+    """The Markdown table of the parts: number and title, files, functions, points, of which the
+    public tests are worth (read from the suites' marks), and the totals."""
+    public = grading.points_by_part(spec)
+    rows = ['| Part | File | Functions | Points | Public tests |', '|---|---|---|---|---|']
     for part in spec.parts:
         files = [module.file for module in spec.modules if set(part.functions) & set(module.functions)]
         functions = ', '.join(f'`{name}`' for name in part.functions)
-        rows.append(f'| {part.name} | {", ".join(f"`{f}`" for f in files)} | {functions} | {part.points:g} |')
-    rows.append(f'| | | **Total** | **{spec.points:g}** |')
+        rows.append(f'| {part.name} | {", ".join(f"`{f}`" for f in files)} | {functions} | {part.points:g} '
+                    f'| {public[part.name]:g} |')
+    rows.append(f'| | | **Total** | **{spec.points:g}** | **{gradescope.points(sum(public.values())):g}** |')
+    rows.append('')
+    rows.append(f'`make grade` runs the public tests: they are worth {gradescope.points(sum(public.values())):g} '
+                f'of the {spec.points:g} points. Hidden tests, run when you hand in, grade the rest.')
     return '\n'.join(rows) + '\n'
 
 

@@ -199,14 +199,45 @@ def _ways_into(backend):
     return ways
 
 
+def _pytest_args(spec, paths):
+    """pytest's arguments for the suites in `paths`, read with no configuration but theirs."""
+    return [*map(str, paths), '--rootdir', str(spec.suites), '--confcutdir', str(spec.suites),
+            '-c', str(spec.suites / 'pytest.ini'), '--import-mode=importlib',
+            '-p', 'no:cacheprovider', '-p', 'no:warnings', '-qq', '--tb=short', '--no-header']
+
+
+class _Rubric:
+    """Collects the points of each part's tests, running none of them."""
+
+    def __init__(self, spec):
+        self.spec, self.points = spec, {part.name: 0.0 for part in spec.parts}
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            mark = item.get_closest_marker('points')
+            part = self.spec.part_of(mark.args[1]) if mark and len(mark.args) > 1 else None
+            if part is not None:
+                self.points[part.name] += mark.args[0]
+
+
+def points_by_part(spec, suite='public'):
+    """{part name: points} of a suite's tests in each part of the spec, read from their marks."""
+    rubric = _Rubric(spec)
+    terminal = io.StringIO()
+    with contextlib.redirect_stdout(terminal), contextlib.redirect_stderr(terminal):
+        code = pytest.main([*_pytest_args(spec, suite_paths(spec, suite)), '--collect-only'],
+                           plugins=[rubric, fixtures])
+    if code != pytest.ExitCode.OK:
+        raise HarnessError(f'the test suites could not be collected (pytest exit code {int(code)}):\n'
+                           f'{terminal.getvalue()[-4000:]}')
+    return {name: gradescope.points(total) for name, total in rubric.points.items()}
+
+
 def run_pytest(spec, paths, plugin):
     """Run the suites with the grading plugin; returns pytest-json-report's report."""
     json_report = JSONReport()
-    args = [*map(str, paths), '--rootdir', str(spec.suites), '--confcutdir', str(spec.suites),
-            '-c', str(spec.suites / 'pytest.ini'), '--import-mode=importlib',
-            '-p', 'no:cacheprovider', '-p', 'no:warnings', '-qq', '--tb=short', '--no-header',
-            '--json-report-file=none', '--json-report-omit', 'collectors', 'keywords', 'streams',
-            'log', 'traceback', 'warnings']
+    args = [*_pytest_args(spec, paths), '--json-report-file=none', '--json-report-omit', 'collectors', 'keywords',
+            'streams', 'log', 'traceback', 'warnings']
     # pytest's own terminal output matters only when the suites themselves break.
     terminal = io.StringIO()
     with contextlib.redirect_stdout(terminal), contextlib.redirect_stderr(terminal):

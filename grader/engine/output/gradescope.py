@@ -38,12 +38,16 @@ def build(report, spec, notes, leaderboard, extra):
     tests = [_test(entry) for entry in report.get('tests', [])]
     score = points(sum(test['score'] for test in tests))
     parts = [part.name for part in spec.parts]
+    worth = points(sum(test['max_score'] for test in tests))
+    if extra.get('suite') == 'public' and worth < spec.points:
+        notes = [f"The public tests are worth {worth:g} of the assignment's {spec.points:g} points; "
+                 'hidden tests, run when you hand in, grade the rest.', *notes]
     results = {
         'score': score,
         'execution_time': round(report.get('duration', 0.0), 3),
         'output': summary(tests, parts, score, notes),
         'tests': tests,
-        'extra_data': dict(extra, max_score=points(sum(test['max_score'] for test in tests)), parts=parts),
+        'extra_data': dict(extra, max_score=worth, parts=parts),
     }
     if leaderboard:
         results['leaderboard'] = list(leaderboard)
