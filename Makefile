@@ -44,8 +44,13 @@ plots: SUBMISSION = $(if $(filter command line environment,$(origin SUBMISSION))
 plots: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m assignment.plots --impl $(SUBMISSION) --out figures
 
+# The skeleton, handout and notebook from solution/, and the public tests' expectations: the
+# reference's answers and the known mistakes' wrong answers on the public inputs, as data.
 assignment: $(STAMP)
 	$(PY) -m tools.stubgen
+	$(PY) -m tools.expected
+	$(PY) -m tools.expected_cnn
+	$(PY) -m tools.expected_mlp
 
 # Grade small AST mutations of the reference; see README for the last score.
 mutation: $(STAMP)

@@ -250,6 +250,11 @@ ONE_BROKEN = {
         ('two_layer.py', DB_H, DB_H.replace('gradRelu(compute(x, W_h, b_h))', '(compute(x, W_h, b_h) > 0)')),
         ('cnn.py', "* gradRelu(cache['z2'])", "* (cache['z2'] > 0)"),
         ('cnn.py', "* gradRelu(cache['conv'])", "* (cache['conv'] > 0)")]),
+    # The public accuracy test labels with the student's predict, or, when it fails its own
+    # case, with the student's feedforward.
+    'predict along the wrong axis': ('predict', [
+        ('two_layer.py', 'return np.argmax(feedforward(X, params, actFun_type), axis=1)',
+         'return np.argmax(feedforward(X, params, actFun_type), axis=0)')]),
     'deep_fit without momentum': ('deep_fit', [
         ('deep.py', 'params, velocity = momentum_step(params, grads, velocity, epsilon, momentum)',
          'params, velocity = momentum_step(params, grads, velocity, epsilon, 0.0)')]),
@@ -262,6 +267,23 @@ def test_only_the_broken_function_loses_points(tmp_path, function, edits):
     assert failed(results)
     assert all(t['tags'] == [function] for t in failed(results)), \
         [(t['name'], t['tags']) for t in failed(results) if t['tags'] != [function]]
+
+
+def test_a_fit_is_judged_with_the_students_own_init_loss_and_gradients(tmp_path):
+    """From an init that is not the reference's, a fit that follows the update rule with the
+    student's own wrong loss and gradients passes the tests of that rule: the init, the loss and
+    the gradients lose points in their own tests. (Its accuracy on make_moons, from another
+    start, is another matter.)"""
+    init = (INIT_PARAMS, INIT_PARAMS.replace('/ np.sqrt(nn_input_dim)', '/ nn_input_dim'))
+    no_half = [(PENALTY + 'loss_and_grads', PENALTY.replace('0.5 * reg_lambda', 'reg_lambda') + 'loss_and_grads'),
+               ('+ 0.5 * reg_lambda * ((W1 ** 2).sum()', '+ reg_lambda * ((W1 ** 2).sum()'),
+               ("'W1': X.T @ dz1 + reg_lambda * W1,", "'W1': X.T @ dz1 + 2 * reg_lambda * W1,"),
+               ("'W2': a1.T @ do + reg_lambda * W2,", "'W2': a1.T @ do + 2 * reg_lambda * W2,")]
+    results = grade(build(tmp_path / 'sub', replace=[('two_layer.py', old, new) for old, new in [init, *no_half]]),
+                    'public', parts_of('fit_model'))
+    blamed = {tag for t in failed(results) for tag in t['tags']}
+    replays = [t['name'] for t in failed(results) if 'fit_model' in t['tags'] and 'make_moons' not in t['name']]
+    assert {'init_params', 'calculate_loss', 'backprop'} <= blamed and not replays, replays
 
 
 @pytest.mark.parametrize('seed', [50, 59])

@@ -3,6 +3,7 @@ autograder, and workflows that pass actionlint."""
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -50,6 +51,43 @@ def test_the_student_bundle_holds_no_solution_and_no_hidden_test(dist):
         assert not lines & hidden_tests, (path, sorted(lines & hidden_tests)[:3])
     with zipfile.ZipFile(dist / 'student.zip') as zf:
         assert sorted(zf.namelist()) == sorted(f'{release.STUDENT_FOLDER}/{n}' for n in names)
+
+
+def sweep(bundle, tmp_path):
+    """tests/answer_sweep.py's findings on a bundle: it runs in a pid namespace of its own and an
+    empty folder, since it calls the harness's functions with arguments they were never meant for."""
+    out, work = tmp_path / 'sweep.json', tmp_path / 'work'
+    work.mkdir()
+    subprocess.run(['unshare', '--pid', '--fork', '--mount-proc', sys.executable, str(ROOT / 'tests' / 'answer_sweep.py'),
+                    str(bundle), str(out)], cwd=work, check=True, timeout=900)
+    return json.loads(out.read_text())
+
+
+def test_no_function_of_the_student_bundle_reproduces_a_graded_answer(dist, tmp_path):
+    found = sweep(dist / 'student', tmp_path)
+    assert len(found['functions']) > 300 and not found['unimportable'], found['unimportable']
+    assert found['reproduced'] == []
+
+
+def renamed(source, names):
+    """A module's source with every one of `names` given another name, where defined and used."""
+    for name in names:
+        source = re.sub(rf'\b{name}\b', f'_helper_{len(name)}_{name[::-1]}', source)
+    return source
+
+
+def test_the_sweep_finds_reference_functions_pasted_under_other_names(tmp_path):
+    bundle = tmp_path / 'bundle'
+    (bundle / 'pasted').mkdir(parents=True)
+    (bundle / 'pasted' / '__init__.py').write_text('')
+    for module in ('losses', 'cnn'):
+        functions = next(m.functions for m in SPEC.modules if m.name == module)
+        source = (ROOT / 'solution' / f'{module}.py').read_text().replace('from .', 'from solution.')
+        (bundle / 'pasted' / f'{module}.py').write_text(renamed(source, functions))
+    found = sweep(bundle, tmp_path)
+    graded = {name for _, name in found['reproduced']}
+    assert {'softmax', 'averageCE', 'gradCE', 'conv_forward', 'conv_backward', 'maxpool_forward',
+            'maxpool_backward', 'cnn_loss_and_grads', 'init_cnn'} <= graded, sorted(graded)
 
 
 def public_points(parts):

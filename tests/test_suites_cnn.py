@@ -1,16 +1,19 @@
 """The pieces of Part 6's suites that the grading leans on: the public expectations, the loops
 that compute the wrong answers (without a mistake they are the reference), the replay of
-cnn_fit, and the rubric's split between the public and hidden suites."""
+cnn_fit and the public suite's judgement of a fit by it, and the rubric's split between the
+public and hidden suites."""
 
 import numpy as np
 import pytest
 
 from grader.engine import grading
 from grader.spec import SPEC
-from grader.suites import cnn_mistakes as mistakes
-from grader.suites.cnn_training import SCHEDULES, batches, epoch_orders, replay
+from grader.suites.hidden import cnn_mistakes as mistakes
+from grader.engine.checks import Mismatch
 from grader.suites.public import cnn_cases as cases
-from grader.suites.public.cnn_network import own_step
+from grader.suites.public.cnn_checks import expect_cnn_weights, unambiguous
+from grader.suites.public.cnn_fits import SCHEDULES, batches, epoch_orders, expect_replayed_fit, replay
+from grader.suites.public.expectations import expected, mistakes as known_mistakes
 from solution import cnn
 from tests.submissions import ROOT
 from tests.test_reference_cnn import CONV_CASES, conv_case
@@ -40,7 +43,7 @@ def test_the_pooling_loops_are_the_reference_and_their_routes_differ_on_ties(sha
     right = cnn.maxpool_backward(dout, x, size, stride)
     np.testing.assert_allclose(mistakes.loop_maxpool(x, size, stride, dout), right, rtol=1e-12, atol=1e-12)
     wrong = mistakes.maxpool_backward_mistakes(dout, x, size, stride)
-    assert len(mistakes.unambiguous(wrong, right)) == len(wrong), 'every mistake is told apart on these inputs'
+    assert len(unambiguous(wrong, right)) == len(wrong), 'every mistake is told apart on these inputs'
 
 
 def test_the_channels_last_network_is_the_contracts_with_w2_permuted():
@@ -74,11 +77,64 @@ def test_the_schedules_differ_and_the_contracts_is_cnn_fits():
            'num_epochs': 3, 'batch_size': 3, 'seed': 9}
     params, losses = cnn.cnn_fit(X, y, **fit)
     params0 = cnn.init_cnn((2, 4, 6), 2, 3, 4, 3, seed=9)
-    for step in (lambda Xb, yb, p: cnn.cnn_loss_and_grads(Xb, yb, p, 0.01), own_step(0.01)):
-        replayed, replayed_losses = replay(params0, step, X, y, fit)
-        np.testing.assert_allclose(replayed_losses, losses, rtol=1e-9)
-        for name in params:
-            np.testing.assert_allclose(replayed[name], params[name], rtol=1e-8, atol=1e-10)
+    replayed, replayed_losses = replay(params0, lambda Xb, yb, p: cnn.cnn_loss_and_grads(Xb, yb, p, 0.01), X, y, fit)
+    np.testing.assert_allclose(replayed_losses, losses, rtol=1e-9)
+    for name in params:
+        np.testing.assert_allclose(replayed[name], params[name], rtol=1e-8, atol=1e-10)
+
+
+def reference_step(Xb, yb, params):
+    return cnn.cnn_loss_and_grads(Xb, yb, params, cases.FIT['reg_lambda'])
+
+
+def l2_missing_step(Xb, yb, params):
+    return cnn.cnn_loss_and_grads(Xb, yb, params, 0.0)
+
+
+def test_a_public_fit_is_judged_by_the_students_own_init_and_loss():
+    X, y = cases.fit_data()
+    fit, what = cases.FIT, 'cnn_fit(X, y)'
+    params0 = cnn.init_cnn(X.shape[1:], fit['num_filters'], fit['filter_size'], fit['hidden_dim'], 3, seed=1)
+    # Consistent with the student's own (wrong) loss, from the student's own (other) init: no loss of points.
+    expect_replayed_fit(replay(params0, l2_missing_step, X, y, fit), params0, l2_missing_step, X, y, fit, what)
+    with pytest.raises(Mismatch, match='(?i)the batches are not reshuffled'):
+        expect_replayed_fit(replay(params0, l2_missing_step, X, y, fit, 'one permutation'), params0, l2_missing_step,
+                            X, y, fit, what)
+    with pytest.raises(Mismatch, match='(?i)the momentum is ignored'):
+        expect_replayed_fit(replay(params0, reference_step, X, y, fit, momentum=0.0), params0, reference_step, X, y,
+                            fit, what)
+
+    def failing(Xb, yb, params):
+        raise ValueError('no')
+
+    with pytest.raises(Mismatch, match='with your own cnn_loss_and_grads, and that failed'):
+        expect_replayed_fit(replay(params0, reference_step, X, y, fit), params0, failing, X, y, fit, what)
+
+
+def test_the_public_fit_follows_the_reference_run_when_its_init_is_the_references():
+    X, y = cases.fit_data()
+    file = cases.EXPECTED_FILE.name
+    params0, run = expected('cnn_fit_init', file), expected('cnn_fit', file)
+    reference = (run['params'], run['losses'])
+    got = replay(params0, reference_step, X, y, cases.FIT)
+    np.testing.assert_allclose(got[1], run['losses'], rtol=1e-12)
+
+    def failing(Xb, yb, params):
+        raise ValueError('no')
+
+    # With its own loss failing, a fit from the reference's init is judged by the reference's run.
+    expect_replayed_fit(got, params0, failing, X, y, cases.FIT, 'cnn_fit(X, y)', reference)
+
+
+def test_the_public_init_diagnosis_names_the_generator_and_the_scale_from_the_data():
+    file, names = cases.EXPECTED_FILE.name, ('W1', 'W2', 'W3')
+    want = expected('init_cnn', file)
+    generators = {name: known_mistakes(f'init_cnn_generators_{name}', file) for name in names}
+    scales = {name: known_mistakes(f'init_cnn_scales_{name}', file) for name in names}
+    expect_cnn_weights(want, want, generators, scales, 'init_cnn')
+    legacy = next(draws for draws, why in generators['W1'] if 'legacy' in why)
+    with pytest.raises(Mismatch, match=r'(?s)Legacy np.random.seed.*divided by fan_in = 75, not by np.sqrt'):
+        expect_cnn_weights({**want, 'W1': legacy / 75}, want, generators, scales, 'init_cnn')
 
 
 def test_the_public_suite_holds_about_half_of_part_6():

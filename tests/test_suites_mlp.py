@@ -1,7 +1,9 @@
 """The suites of Parts 7 and 8 themselves: their expectations are up to date, the grader's own
-network and replay agree with the reference, the public files give nothing away, the rubric adds
-up, and the public tuning test works in a student's copy of the grader, where the reference is not."""
+network and replay agree with the reference, the public files give nothing away and import
+nothing that computes an answer, the rubric adds up, and the public tuning test works in a
+student's copy of the grader, where the reference is not."""
 
+import ast
 import sys
 
 import numpy as np
@@ -10,15 +12,17 @@ import pytest
 from grader import tasks
 from grader.engine import grading
 from grader.spec import SPEC, TASKS, THRESHOLDS
-from grader.suites import mlp_network as net
-from grader.suites import mlp_training
+from grader.suites.hidden import mlp_network as net
+from grader.suites.hidden import mlp_training
+from grader.suites.public import expectations, mlp_cases, mlp_checks
 from solution import mlp
 from tests.submissions import ROOT, build, failed
 from tools import expected_mlp, stubgen
 
 SUITES = ROOT / 'grader' / 'suites'
-PUBLIC = [SUITES / name for name in ('mlp_network.py', 'mlp_mistakes.py', 'mlp_training.py', 'tuning.py',
-                                     'public/mlp_cases.py', 'public/test_mlp.py', 'public/test_tuning.py')]
+PUBLIC = [SUITES / 'public' / name for name in ('mlp_cases.py', 'mlp_checks.py', 'mlp_tuning.py', 'test_mlp.py',
+                                                'test_tuning.py')]
+SHIPPED = ('grader.engine', 'grader.spec', 'grader.tasks', 'grader.suites.public')
 HIDDEN = [SUITES / 'hidden' / name for name in ('test_mlp_layers.py', 'test_mlp_network.py', 'test_tuning.py')]
 
 
@@ -36,6 +40,36 @@ def test_public_files_hold_no_solution_line_and_no_hidden_test():
         assert not lines & secret, (path.name, sorted(lines & secret))
         assert not lines & hidden_tests, (path.name, sorted(lines & hidden_tests))
         assert 'from solution' not in text and 'import solution' not in text, path.name
+
+
+def test_the_public_files_import_only_what_is_shipped():
+    """Nothing a public test of Parts 7 and 8 imports computes an answer: grader/suites/*.py is the hidden suite's."""
+    for path in PUBLIC:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module if node.level == 0 else f'grader.suites.public.{node.module}'
+                modules = [f'{module}.{alias.name}' for alias in node.names] if module == 'grader' else [module]
+                assert all(name in ('numpy', 'pytest') or name.startswith(SHIPPED) for name in modules), (
+                    path.name, modules)
+            elif isinstance(node, ast.Import):
+                assert all(alias.name in ('numpy', 'pytest', 'math') for alias in node.names), path.name
+
+
+def test_the_public_fit_check_follows_the_reference_and_its_own_replay():
+    """The stored trajectory is the replay of the contract's update rule with the reference's
+    mlp_loss_and_grads, on the stored batches, from the stored start."""
+    data, fit = mlp_cases.fit_data(), mlp_cases.FIT
+    reference = expectations.expected('mlp_fit', mlp_cases.EXPECTED_FILE)
+    orders = expectations.expected('mlp_fit_orders', mlp_cases.EXPECTED_FILE)
+    replayed = mlp_checks.own_replay(reference['start'], lambda X, y, p: mlp.mlp_loss_and_grads(X, y, p, 'tanh', 0.01),
+                                     data['X'], data['y'], fit, orders)
+    np.testing.assert_allclose(replayed[1], reference['losses'], rtol=1e-12)
+    for name, value in replayed[0].items():
+        np.testing.assert_allclose(value, reference['params'][name], rtol=1e-10, atol=1e-14)
+    start = {**reference['start'], 'running_var1': np.zeros((1, 5))}
+    got = mlp.mlp_fit(data['X'], data['y'], mlp_cases.LAYERS, **fit)
+    shifted = mlp_checks.shifted(reference['params'], start, reference['start'], len(reference['losses']))
+    np.testing.assert_allclose(shifted['running_var1'], got[0]['running_var1'] - 0.9 ** 6, rtol=1e-12)
 
 
 def random_net(rng, layers, batchnorm):
@@ -110,31 +144,46 @@ def test_the_numerical_step_is_the_reference_gradient():
 
 
 def test_the_rubric_adds_up_and_a_fair_share_is_public():
+    """Part 7's public share is fair; Part 8's public test is its rules alone, since the accuracy
+    a choice reaches is measured by training the reference, in the hidden suite."""
     public = grading.grade(ROOT / 'solution', SPEC.offering([7, 8]), 'public')
     assert public['score'] == public['extra_data']['max_score']
     points = {}
     for test in public['tests']:
         points[test['extra_data']['part']] = points.get(test['extra_data']['part'], 0) + test['max_score']
     for part in SPEC.parts:
-        if part.number in (7, 8):
+        if part.number == 7:
             assert 0.4 <= points[part.name] / part.points <= 0.5, (part.name, points[part.name])
-    assert public['leaderboard'] == [{'name': 'held-out accuracy', 'value': pytest.approx(0.948, abs=0.02),
+        if part.number == 8:
+            assert points[part.name] == 1.0, points[part.name]
+    assert 'leaderboard' not in public or not public['leaderboard']
+
+
+def test_the_hidden_tuning_tests_train_the_reference_and_fill_the_leaderboard():
+    every = grading.grade(ROOT / 'solution', SPEC.offering([8]), 'all')
+    assert every['score'] == every['extra_data']['max_score'] == 8.0
+    assert every['leaderboard'] == [{'name': 'held-out accuracy', 'value': pytest.approx(0.948, abs=0.02),
                                       'order': 'desc'}]
 
 
-def test_the_public_tuning_test_trains_the_students_own_fit_where_the_reference_is_not(tmp_path, monkeypatch):
-    """A student's copy of the grader has no solution package: the public tuning test then trains
-    the student's own mlp_fit, and its feedback says so."""
+def test_the_public_tuning_test_needs_no_reference(tmp_path, monkeypatch):
+    """A student's copy of the grader has no solution package: the public tuning test checks the
+    rules all the same, and an untuned choice keeps them."""
     monkeypatch.setitem(sys.modules, f'{SPEC.solution}.mlp', None)
     tuned = grading.grade(build(tmp_path / 'tuned'), SPEC.offering([8]), 'public')
-    assert tuned['score'] == 3.5 and 'leaderboard' not in tuned
+    assert tuned['score'] == 1.0 and not tuned.get('leaderboard')
     untuned = build(tmp_path / 'untuned')
     text = (untuned / 'mlp.py').read_text()
     start = text.index("    return dict(hidden_sizes=[128], actFun_type='relu'")
     (untuned / 'mlp.py').write_text(text[:start] + '    return {}\n' + text[text.index('    # END SOLUTION', start):])
-    lost = failed(grading.grade(untuned, SPEC.offering([8]), 'public'))
-    assert [test['max_score'] for test in lost] == [2.5]
-    assert 'your own mlp_fit trained with your choice' in lost[0]['output'], lost[0]['output']
+    assert grading.grade(untuned, SPEC.offering([8]), 'public')['score'] == 1.0
+    broken = build(tmp_path / 'broken')
+    text = (broken / 'mlp.py').read_text()
+    (broken / 'mlp.py').write_text(text[:start] + "    return {'learning_rate': 0.1}\n"
+                                   + text[text.index('    # END SOLUTION', start):])
+    lost = failed(grading.grade(broken, SPEC.offering([8]), 'public'))
+    assert [test['max_score'] for test in lost] == [1.0]
+    assert "'learning_rate' is not one of the arguments" in lost[0]['output'], lost[0]['output']
 
 
 def test_the_tuning_threshold_separates_the_defaults_from_a_tuned_choice():

@@ -1,8 +1,10 @@
 """Build what leaves the instructor's hands, for all the parts or an offering of some.
 
-- dist/student/ and dist/student.zip: the skeleton and handout, the public tests, the
-  grader runtime, a Makefile, a README and a GitHub Classroom workflow. Nothing of the
-  solution or the hidden tests.
+- dist/student/ and dist/student.zip: the skeleton and handout, a Makefile, a README, a
+  GitHub Classroom workflow, and grader/ without grader/suites/hidden/: the engine, the
+  spec, and the public tests with their data. Everything that stays with the instructor
+  (the hidden tests, the diagnoses, the replays, the grader's own networks) lives in that
+  one folder; the reference in solution/.
 - dist/autograder.zip: Gradescope's autograder (setup.sh and run_autograder at the root,
   the grader with every suite, the reference the hidden tests compare with).
 
@@ -59,7 +61,7 @@ def suite_parts(path, spec):
 
 def grader_files(spec, offered, hidden):
     """A `keep` for grader/: the engine and the homework, the suite files of the offered
-    parts only, and the hidden suite only when `hidden`."""
+    parts only, and the instructor's folder grader/suites/hidden/ only when `hidden`."""
     def keep(relative):
         if relative.parts[:2] == ('suites', 'hidden') and not hidden:
             return False

@@ -5,22 +5,22 @@ Every *_mistakes function returns known_mistakes for grader.checks: pairs (the v
 mistake gives on the test's own inputs, the explanation a student reads). A pair is only
 shown when the submission's result equals that value, so an explanation never claims a
 cause it has not recognised. Some mistakes change a result's shape as well as its values
-(a gradient that keeps the padding, a bias gradient of shape (1, F)): expect_known
+(a gradient that keeps the padding, a bias gradient of shape (1, F)): cnn_checks.expect_known
 recognises those too.
 
 The wrong answers come from the plain loops below, one output position or one pooling
 window at a time, written from the contract's formulas; the project's tests check that,
-without a mistake, they give the reference's results. Both suites use this module;
-nothing here depends on the reference solution.
+without a mistake, they give the reference's results. The hidden suite calls them on its
+random inputs; tools/expected_cnn.py on the public inputs, for expected_cnn.json. The checks
+that compute no answer are in grader/suites/public/cnn_checks.py, shipped with the public
+suite. Nothing here depends on the reference solution.
 """
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, sentence
-from grader.suites.initialisation import ATOL, GENERATORS, RTOL, fitted_scale, known_scale
-
-# Results equal to a wrong answer to this tolerance are taken to be that mistake.
-SAME_RTOL, SAME_ATOL = 1e-6, 1e-9
+from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes
+from grader.suites.public.cnn_checks import WEIGHTS, expect_cnn_weights, fan_in
+from grader.suites.public.dense_checks import GENERATORS
 
 
 # ------------------------------------------------------------------ loops of the contract's formulas
@@ -103,56 +103,6 @@ def loop_maxpool(x, size, stride, dout=None, route='first', add=True):
                 else:
                     dx[where] = share
     return out if dout is None else dx
-
-
-# ------------------------------------------------------------------ checking with mistakes of any shape
-
-def _same(a, b):
-    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=SAME_RTOL, atol=SAME_ATOL))
-
-
-def unambiguous(mistakes, expected):
-    """The known mistakes a result can be recognised by: those whose value differs from the
-    right one and from every other mistake's with another explanation."""
-    kept = []
-    for index, (wrong, why) in enumerate(mistakes):
-        clash = any(_same(wrong, other) and other_why != why
-                    for other_index, (other, other_why) in enumerate(mistakes) if other_index != index)
-        if not clash and not _same(wrong, expected):
-            kept.append((wrong, why))
-    return kept
-
-
-def expect_known(check, got, expected, what, mistakes=(), **options):
-    """A check of grader.checks (expect_array, expect_gradient) whose known mistakes may
-    have another shape than the right answer.
-
-    Inputs:
-    - check: function (got, expected, what, known_mistakes=..., **options) raising Mismatch
-    - got: the submission's result
-    - expected: the right answer, float array
-    - what: how to name the call
-    - mistakes: pairs (wrong answer of any shape, explanation)
-    - options: passed on to check
-    """
-    expected = np.asarray(expected, dtype=np.float64)
-    mistakes = unambiguous(mistakes, expected)
-    array = as_array(got, what)
-    if array.shape != expected.shape:
-        for wrong, why in mistakes:
-            if _same(array.astype(np.float64), wrong):
-                raise Mismatch(f'{what} returned shape {array.shape}; expected {expected.shape}. {sentence(why)}')
-    check(array, expected, what, known_mistakes=[m for m in mistakes if np.shape(m[0]) == expected.shape],
-          **options)
-
-
-def result_tuple(got, names, what):
-    """The items of a tuple result, e.g. conv_backward's (dx, dW, db); Mismatch unless it
-    is a tuple (or list) of that many items."""
-    if not isinstance(got, (tuple, list)) or len(got) != len(names):
-        kind = f'{len(got)} items' if isinstance(got, (tuple, list)) else f'a {type(got).__name__}'
-        raise Mismatch(f'{what} returned {kind}; expected a tuple ({", ".join(names)})')
-    return tuple(got)
 
 
 # ------------------------------------------------------------------ conv_forward and conv_backward
@@ -275,20 +225,28 @@ def flatten_mistakes(params, loss_and_grads, height, width):
     return loss, grads
 
 
+def gradient_mistakes(want, params, reg, batch, channels_last):
+    """Known wrong gradients of cnn_loss_and_grads: {name: [(wrong, explanation)]}.
+
+    Inputs:
+    - want: {name: the right gradient}
+    - params: the network's params
+    - reg, batch: reg_lambda and the number of samples
+    - channels_last: {name: the gradient of the network that flattens channels last}
+    """
+    mistakes = {}
+    for name, value in want.items():
+        mistakes[name] = (l2_gradient_mistakes(value, params[name], reg, batch) if name.startswith('W')
+                          else l2_bias_mistakes(value, params[name], reg))
+        mistakes[name].append((channels_last[name], FLATTEN))
+    filters = len(want['b1'])
+    mistakes['b1'] += [(want['b1'].reshape(shape), f"grads['b1'] has shape {shape}; a gradient has the shape of its "
+                                                   f'parameter, and b1 is ({filters},)')
+                       for shape in ((1, filters), (filters, 1))]
+    return mistakes
+
+
 # ------------------------------------------------------------------ init_cnn
-
-WEIGHTS = ('W1', 'W2', 'W3')
-BIAS_SHAPE = ('b1 has shape {shape}; it has shape (F,) = ({filters},): one number per filter, the only bias of '
-              'the contract that is not a row vector')
-CNN_RECIPE = ('the recipe: one generator np.random.default_rng(seed), then W1, W2, W3 in this order, each one '
-              'standard_normal call of exactly its shape, divided by np.sqrt(fan_in) (C * k * k for W1, the '
-              'number of rows for W2 and W3)')
-
-
-def fan_in(name, shape):
-    """The fan-in the recipe divides a weight by: C * k * k for W1, the number of rows for W2 and W3."""
-    return int(np.prod(shape[1:])) if name == 'W1' else int(shape[0])
-
 
 def _draws(shapes, seed, kind):
     """{name: the standard normal numbers a generator of this kind gives each weight}, for the
@@ -305,96 +263,48 @@ def _draws(shapes, seed, kind):
     return {name: rng.standard_normal(shape) for name, shape in shapes.items()}
 
 
-def _scales(name, shape):
+def generators(shapes, seed):
+    """{name: [(draws, what is wrong with them)]} of every kind of initialisation.GENERATORS,
+    the recipe's first, with '': draws, the standard normal numbers it gives that weight.
+
+    Inputs:
+    - shapes: {'W1': ..., 'W2': ..., 'W3': ...}, the contract's shapes, in the order of the draws
+    - seed: the seed asked for (with seed 0, ignoring it is no mistake)
+    """
+    kinds = [(_draws(shapes, seed, kind), why) for kind, why in GENERATORS.items()
+             if not (kind == 'seed 0' and seed == 0)]
+    return {name: [(draws[name], why) for draws, why in kinds] for name in shapes}
+
+
+def scales(name, shape):
     """[(scale, what it means)] for the scales students use; '' for the recipe's."""
     n = fan_in(name, shape)
-    scales = [(1 / np.sqrt(n), ''),
-              (1 / n, f'each weight of {name} is divided by fan_in = {n}, not by np.sqrt(fan_in)'),
-              (1.0, f'the weights of {name} are not scaled: divide each by np.sqrt(fan_in) = np.sqrt({n})'),
-              (np.sqrt(2 / n), f'{name} is scaled by sqrt(2/fan_in) (He); the recipe divides by np.sqrt(fan_in)')]
+    known = [(1 / np.sqrt(n), ''),
+             (1 / n, f'each weight of {name} is divided by fan_in = {n}, not by np.sqrt(fan_in)'),
+             (1.0, f'the weights of {name} are not scaled: divide each by np.sqrt(fan_in) = np.sqrt({n})'),
+             (np.sqrt(2 / n), f'{name} is scaled by sqrt(2/fan_in) (He); the recipe divides by np.sqrt(fan_in)')]
     if name == 'W1':
         filters, channels, k = shape[0], shape[1], shape[2]
-        scales += [(1 / k, f'W1 is divided by sqrt(k * k) = {k}; the fan-in of a filter is C * k * k = {n}, every '
-                           'input value one output sums over, its channels included'),
-                   (1 / np.sqrt(filters * k * k), f'W1 is divided by sqrt(F * k * k); its fan-in is C * k * k = {n}, '
-                                                  f'counting the input channels (C = {channels}), not the filters')]
+        known += [(1 / k, f'W1 is divided by sqrt(k * k) = {k}; the fan-in of a filter is C * k * k = {n}, every '
+                          'input value one output sums over, its channels included'),
+                  (1 / np.sqrt(filters * k * k), f'W1 is divided by sqrt(F * k * k); its fan-in is C * k * k = {n}, '
+                                                 f'counting the input channels (C = {channels}), not the filters')]
     else:
-        scales.append((1 / np.sqrt(shape[1]), f'{name} is divided by sqrt(fan_out) = sqrt({shape[1]}); the recipe '
-                                              'divides by np.sqrt(fan_in), fan_in being the number of rows'))
-    return scales
-
-
-def _scale_explanation(scale, name, shape):
-    """What a scale means, named only when exactly one known scale has that value."""
-    known = known_scale(scale, _scales(name, shape))
-    if known:
-        return known
-    n = fan_in(name, shape)
-    return f'{name} is scaled by {scale:.6g}; the recipe divides by np.sqrt(fan_in) = np.sqrt({n})'
-
-
-def init_diagnosis(got, name, shapes, seed):
-    """What differs between a weight of init_cnn and the recipe's, '' when nothing is recognised.
-
-    Inputs:
-    - got: the submission's weight, float array of the contract's shape
-    - name: 'W1', 'W2' or 'W3'
-    - shapes: {'W1': ..., 'W2': ..., 'W3': ...}, the contract's shapes, in the order of the draws
-    - seed: the seed asked for
-    """
-    for kind, generator_why in GENERATORS.items():
-        if kind == 'seed 0' and seed == 0:
-            continue
-        scale = fitted_scale(got, _draws(shapes, seed, kind)[name])
-        if scale is None:
-            continue
-        n = fan_in(name, shapes[name])
-        scale_why = '' if abs(scale * np.sqrt(n) - 1) <= 1e-9 else _scale_explanation(scale, name, shapes[name])
-        return ' '.join(sentence(why) for why in (generator_why, scale_why) if why)
-    return ''
-
-
-def expect_cnn_shapes(got, shapes, what):
-    """Check init_cnn's result has the contract's keys and shapes, and zero biases; returns it.
-
-    Inputs:
-    - got: what the submission returned
-    - shapes: {name: shape} of the contract (training.cnn_shapes)
-    - what: how to name the call
-    """
-    got = expect_keys(got, shapes, what)
-    filters = shapes['b1'][0]
-
-    def check(name):
-        array = as_array(got[name], f'{what}[{name!r}]')
-        if name.startswith('b'):
-            mistakes = [(np.zeros(shape), BIAS_SHAPE.format(shape=shape, filters=filters))
-                        for shape in ((1, filters), (filters, 1)) if name == 'b1']
-            expect_known(expect_array, array, np.zeros(shapes[name]), f'{what}[{name!r}]',
-                         mistakes + [(array, 'biases start at zero')] * (array.shape == tuple(shapes[name])))
-        elif array.shape != tuple(shapes[name]):
-            raise Mismatch(f'{what}[{name!r}] returned shape {array.shape}; expected {tuple(shapes[name])}')
-
-    expect_every([lambda name=name: check(name) for name in shapes])
-    return got
+        known.append((1 / np.sqrt(shape[1]), f'{name} is divided by sqrt(fan_out) = sqrt({shape[1]}); the recipe '
+                                             'divides by np.sqrt(fan_in), fan_in being the number of rows'))
+    return known
 
 
 def expect_cnn_recipe(got, want, seed, what):
-    """Check init_cnn's result against the recipe: keys, shapes, zero biases, and every weight to
-    initialisation.RTOL, with what differs for every weight that misses it.
+    """Check init_cnn's result against the recipe, with what differs for every weight that
+    misses it (cnn_checks.expect_cnn_weights, with this module's generators and scales).
 
     Inputs:
     - got: what the submission returned
-    - want: the reference's params for the same call (from expected_cnn.json in the public suite)
+    - want: the reference's params for the same call
     - seed: the seed it was called with
     - what: how to name the call, e.g. 'init_cnn((2, 6, 4), 3, 5, 7, 4, seed=5)'
     """
-    got = expect_cnn_shapes(got, {name: value.shape for name, value in want.items()}, what)
-    shapes = {name: want[name].shape for name in WEIGHTS}
-
-    def check(name):
-        array = np.asarray(got[name], dtype=np.float64)
-        why = init_diagnosis(array, name, shapes, seed) or f'The numbers are not those of {CNN_RECIPE}.'
-        expect_array(array, want[name], f'{what}[{name!r}]', rtol=RTOL, atol=ATOL, known_mistakes=[(array, why)])
-
-    expect_every([lambda name=name: check(name) for name in WEIGHTS])
+    shapes = {name: np.shape(want[name]) for name in WEIGHTS}
+    expect_cnn_weights(got, want, generators(shapes, seed), {name: scales(name, shapes[name]) for name in WEIGHTS},
+                       what)

@@ -3,7 +3,8 @@
 Every function returns known_mistakes for grader.checks: pairs (the value a mistake
 gives, the explanation a student reads). A pair is only shown when the submission's
 result equals that value, so an explanation never claims a cause it has not recognised.
-Both suites use them; nothing here depends on the reference solution.
+The hidden suite uses them, and tools/expected.py to write the public suite's data;
+nothing here depends on the reference solution.
 """
 
 import numpy as np
@@ -121,18 +122,18 @@ def hidden_layer_mistakes(target, prediction, W_o, x, W_h, b_h):
 CONTRACT_MOMENTUM = 'the contract\'s step is v = momentum * v - epsilon * g, then p = p + v'
 
 
-def momentum_diagnosis(params, grads, velocity, epsilon, momentum, got_params, got_velocity):
-    """The explanation of a known wrong momentum step, judged on both of its results; '' if none.
+def contract_momentum_step(params, grads, velocity, epsilon, momentum):
+    """The contract's momentum step: {'params': new params, 'velocity': new velocity}."""
+    velocity = {k: momentum * velocity[k] - epsilon * grads[k] for k in params}
+    return {'params': {k: params[k] + velocity[k] for k in params}, 'velocity': velocity}
 
-    Inputs:
-    - params, grads, velocity: the step's arguments, {key: array}
-    - epsilon, momentum: its hyper-parameters
-    - got_params, got_velocity: what the submission returned, {key: array}
+
+def momentum_step_mistakes(params, grads, velocity, epsilon, momentum):
+    """Known wrong results of momentum_step, judged on both of them together:
+    [({'params': new params, 'velocity': new velocity}, explanation)].
+
+    Inputs: the step's arguments, params, grads and velocity {key: array}.
     """
-    def same(got, want):
-        return all(np.shape(got[k]) == np.shape(want[k]) and np.allclose(got[k], want[k], rtol=1e-6, atol=1e-9)
-                   for k in params)
-
     keys = params.keys()
     right = {k: momentum * velocity[k] - epsilon * grads[k] for k in keys}
     flipped = {k: momentum * velocity[k] + epsilon * grads[k] for k in keys}
@@ -152,8 +153,4 @@ def momentum_diagnosis(params, grads, velocity, epsilon, momentum, got_params, g
         (plain, {k: params[k] + plain[k] for k in keys},
          f'the momentum is ignored: the old velocity must carry over, {CONTRACT_MOMENTUM}'),
     ]
-    try:
-        return next((why for velocity_, params_, why in cases
-                     if same(got_velocity, velocity_) and same(got_params, params_)), '')
-    except (TypeError, ValueError, KeyError):   # results too malformed to compare
-        return ''
+    return [({'params': new_params, 'velocity': new_velocity}, why) for new_velocity, new_params, why in cases]

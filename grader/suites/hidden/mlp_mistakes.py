@@ -4,7 +4,8 @@ network and its training), each written once.
 Every function returns known_mistakes for grader.engine.checks: pairs (the value a mistake
 gives on the test's inputs, the explanation a student reads). A pair is shown only when the
 submission's result equals that value, so an explanation never claims a cause it has not
-recognised. Both suites use them; nothing here depends on the reference solution.
+recognised. The hidden suite uses them; tools/expected_mlp.py stores their values on the
+public inputs for the public suite. Nothing here depends on the reference solution.
 """
 
 import numpy as np
@@ -43,10 +44,6 @@ MASKS_PER_LAYER = ('every layer\'s mask is drawn from a new np.random.default_rn
 BATCH_STATISTICS = ('the batch\'s own mean and variance are used; at inference batch norm uses running_mean and '
                     'running_var, so that a sample\'s output does not depend on the other samples of its batch')
 VARIANCE_AS_STD = 'x - running_mean is divided by running_var + eps; divide by np.sqrt(running_var + eps)'
-BIAS_KEPT = ('with batchnorm=True a hidden layer has no bias bl: beta takes its place (a bias before batch norm is '
-             'cancelled by the mean it subtracts); only the output layer keeps bL')
-RUNNING_IN_GRADS = ('the running statistics are not learned: grads holds the gradients of the learned parameters '
-                    'only, every key of params except running_meanl and running_varl')
 NOT_RESHUFFLED = 'the batches are not reshuffled: draw a new order = rng.permutation(N) at the start of every epoch'
 NOT_SHUFFLED = 'the batches follow the order of X: shuffle with order = rng.permutation(N) at the start of every epoch'
 INIT_GENERATOR = ('the batches are shuffled with the generator that drew the initial weights; the contract shuffles '
@@ -119,11 +116,3 @@ def mlp_loss_mistakes(X, y, params, act, reg, keep_prob, seed):
 def mlp_predict_mistakes(X, params, act):
     """Known wrong labels of mlp_predict: those of the batch's statistics."""
     return [(net.labels(X, params, act, 'train').astype(float), BATCH_STATISTICS)]
-
-
-def init_mlp_keys_mistake(got_keys, layers, batchnorm):
-    """The explanation of a wrong key set of init_mlp's result, '' if none is recognised."""
-    L = len(layers) - 1
-    if batchnorm and set(got_keys) == set(net.mlp_shapes(layers, True)) | {f'b{l}' for l in range(1, L)}:
-        return BIAS_KEPT
-    return ''

@@ -4,9 +4,8 @@ ReLU networks are redrawn until no hidden pre-activation lies within KINK of 0 (
 dropout masks the test uses), so that centered differences never straddle relu's kink.
 """
 
-import numpy as np
-
-from grader.suites import mlp_network as net
+from grader.suites.hidden import mlp_network as net
+from grader.suites.public.mlp_cases import random_params
 
 from .nets import clear_of_kink, labels
 
@@ -18,7 +17,7 @@ def mlp_net(rng, layers, n, act, batchnorm, drop=None):
     """
     def draw():
         return {'X': rng.standard_normal((n, layers[0])) * 1.5 + 0.5, 'y': labels(rng, n, layers[-1]),
-                'params': net.random_params(rng, layers, batchnorm)}
+                'params': random_params(rng, layers, batchnorm)}
 
     def pre_activations(case):
         masks = net.dropout(*drop) if drop else None

@@ -1,9 +1,10 @@
 """The grader's own numpy MLP of Parts 7 and 8, written from the contract's formulas.
 
-The public tests score and replay with it instead of leaning on a second student function,
+The hidden tests score and replay with it instead of leaning on a second student function,
 and the diagnoses run it with a known mistake built in (masks drawn another way, the batch's
-statistics at inference) to compute the wrong answer a mistake gives. Nothing here uses the
-reference solution.
+statistics at inference) to compute the wrong answer a mistake gives; tools/expected_mlp.py
+runs those diagnoses on the public inputs. Nothing here uses the reference solution, and none
+of it is shipped to students.
 
 The network: hidden layer l = 1..L-1 computes h = a @ Wl, then z = batch norm of h (when
 params has gammal) or h + bl, then a = actFun(z) and, at training time, dropout of a; the
@@ -23,33 +24,6 @@ def _sigmoid(z):
 
 
 ACTIVATIONS = {'tanh': np.tanh, 'sigmoid': _sigmoid, 'relu': lambda z: np.where(z > 0, z, 0.0)}
-
-
-def mlp_shapes(layers, batchnorm=True):
-    """{name: shape} of init_mlp(layers, batchnorm)'s params, in the contract's order."""
-    shapes, L = {}, len(layers) - 1
-    for l, (fan_in, fan_out) in enumerate(zip(layers[:-1], layers[1:]), start=1):
-        shapes[f'W{l}'] = (fan_in, fan_out)
-        names = ('gamma', 'beta', 'running_mean', 'running_var') if batchnorm and l < L else ('b',)
-        shapes.update({f'{name}{l}': (1, fan_out) for name in names})
-    return shapes
-
-
-def random_params(rng, layers, batchnorm):
-    """Random params of init_mlp's keys and shapes for these layer sizes, away from its
-    starting values, with running statistics unlike a batch's of standard inputs."""
-    return {name: _random_entry(rng, name.rstrip('0123456789'), shape)
-            for name, shape in mlp_shapes(layers, batchnorm).items()}
-
-
-def _random_entry(rng, kind, shape):
-    if kind == 'W':
-        return rng.standard_normal(shape) / np.sqrt(shape[0]) * 1.5
-    if kind == 'gamma':
-        return 1.0 + 0.4 * rng.standard_normal(shape)
-    if kind == 'running_var':
-        return rng.uniform(0.3, 3.0, shape)
-    return 0.8 * rng.standard_normal(shape)
 
 
 def learned(params):

@@ -1,5 +1,7 @@
-"""Checks of Part 7's recipes that both suites share: init_mlp, and mlp_fit replayed step
-for step by the grader (its batches, its momentum steps, its running statistics, its history).
+"""Checks of Part 7's recipes in the hidden suite: init_mlp, and mlp_fit replayed step for
+step by the grader (its batches, its momentum steps, its running statistics, its history).
+tools/expected_mlp.py stores the replay's results on the public inputs, which the public
+suite compares with (grader/suites/public/mlp_checks.py).
 
 A fit is replayed without dropout (keep_prob = 1): the contract lets dropout masks be drawn in
 any way that leaves the batch generator alone, so only a fit without them has one right answer.
@@ -7,14 +9,14 @@ A fit with dropout is checked for what the contract does fix: it repeats, it dro
 its batches are the contract's (expect_dropout_fit).
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from grader.engine.checks import (Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params,
-                                  sentence)
+from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_params, sentence
 from grader.engine.seam import StudentFailure
+from grader.suites.public.fits import mlp_shapes
+from grader.suites.public.mlp_checks import RULE, RUNNING_RULE, fit_parts, init_keys_mistake, steps
 
 from . import mlp_mistakes as mistakes
 from . import mlp_network as net
@@ -23,40 +25,20 @@ from .training import contract_params, expect_losses
 
 MOMENTUM = 0.9          # running = MOMENTUM * running + (1 - MOMENTUM) * batch statistic
 RTOL, ATOL = 1e-6, 1e-9
-RULE = ('from your own init_mlp with the same seed and zero velocities; at the start of every epoch order = '
-        'rng.permutation(N) from a second np.random.default_rng(seed), and the batches are consecutive slices of '
-        'order; each step records its batch\'s loss, then v = momentum * v - epsilon * grad and p = p + v for '
-        'every learned parameter')
-RUNNING_RULE = ('after every step, running_mean = 0.9 * running_mean + 0.1 * mean and running_var = 0.9 * '
-                'running_var + 0.1 * var, with the batch statistics of that step\'s forward pass')
 STARTS = {'gamma': 1.0, 'beta': 0.0, 'running_mean': 0.0, 'running_var': 1.0}
-
-
-def expect_tuple(got, names, what):
-    """The parts of a tuple result, named as the contract names them; Mismatch unless there are as many."""
-    if not isinstance(got, (tuple, list)) or len(got) != len(names):
-        raise Mismatch(f'{what} must return a tuple ({", ".join(names)})')
-    return got
-
-
-def expect_gradient_keys(grads, params, what):
-    """mlp_loss_and_grads's grads must have every key of params but the running statistics; returns it."""
-    if isinstance(grads, dict) and any(name.startswith(net.RUNNING) for name in grads):
-        raise Mismatch(f'{what} returned grads with keys {sorted(grads)}. {sentence(mistakes.RUNNING_IN_GRADS)}')
-    return expect_keys(grads, net.learned(params), what)
 
 
 # ------------------------------------------------------------------- init_mlp
 
 def recipe_keys(layers, batchnorm):
     """The names init_mlp draws or zeroes as init_deep does: every Wl and bl it has."""
-    return [name for name in net.mlp_shapes(layers, batchnorm) if name[0] in 'Wb' and name[1:].isdigit()]
+    return [name for name in mlp_shapes(layers, batchnorm) if name[0] in 'Wb' and name[1:].isdigit()]
 
 
 def contract_init(layers, batchnorm, seed):
     """init_mlp(layers, batchnorm, seed) as the contract defines it, computed by the grader."""
     rng, drawn = np.random.default_rng(seed), {}
-    for name, shape in net.mlp_shapes(layers, batchnorm).items():
+    for name, shape in mlp_shapes(layers, batchnorm).items():
         kind = name.rstrip('0123456789')
         drawn[name] = (rng.standard_normal(shape) / np.sqrt(shape[0]) if kind == 'W'
                        else np.full(shape, STARTS.get(kind, 0.0)))
@@ -73,9 +55,9 @@ def expect_init_mlp(got, layers, batchnorm, seed, what, recipe=None):
     - what: how to name the call
     - recipe: the reference's {Wl, bl} for the call, or None to compute them here
     """
-    shapes = net.mlp_shapes(layers, batchnorm)
+    shapes = mlp_shapes(layers, batchnorm)
     if isinstance(got, dict) and set(got) != set(shapes):
-        explanation = mistakes.init_mlp_keys_mistake(got, layers, batchnorm)
+        explanation = init_keys_mistake(got, layers, batchnorm)
         raise Mismatch(f'{what} returned keys {sorted(got)}; expected {sorted(shapes)}.'
                        + (f' {sentence(explanation)}' if explanation else ''))
     got = expect_params(got, shapes, what)
@@ -98,7 +80,7 @@ def start_params(own_init, layers, batchnorm, seed, what):
     Inputs:
     - own_init: function of no arguments calling the student's init_mlp
     """
-    shapes = net.mlp_shapes(layers, batchnorm)
+    shapes = mlp_shapes(layers, batchnorm)
     try:
         got = own_init()
         return contract_params({name: got[name] for name in shapes}, shapes, what)
@@ -107,11 +89,6 @@ def start_params(own_init, layers, batchnorm, seed, what):
 
 
 # --------------------------------------------------------------------- mlp_fit
-
-def steps(samples, fit):
-    """The number of steps of a fit: num_epochs * ceil(N / batch_size)."""
-    return fit['num_epochs'] * math.ceil(samples / fit['batch_size'])
-
 
 def batch_orders(samples, fit, layers, kind='contract'):
     """The batches of a fit, [[index array of every step] of every epoch].
@@ -200,21 +177,6 @@ def replay(params0, X, y, step, fit, layers, order='contract', momentum=None):
             params.update(running[''])
         epochs.append(dict(params))
     return Replay(params, np.array(losses), epochs, {rule: values for rule, values in running.items() if rule})
-
-
-def fit_parts(got, what):
-    """(params, history) of what mlp_fit returned; Mismatch unless it is a pair whose history
-    is a dict of the contract's keys."""
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise Mismatch(f'{what} must return a tuple (params, history)')
-    trained, history = got
-    keys = {'loss', 'train_accuracy', 'val_accuracy'}
-    if not isinstance(history, dict) or set(history) != keys:
-        found = sorted(history) if isinstance(history, dict) else f'a {type(history).__name__}'
-        raise Mismatch(f'{what} returned a history of {found}; expected a dict with the keys {sorted(keys)}')
-    if not isinstance(trained, dict):
-        raise Mismatch(f'{what} returned params of type {type(trained).__name__}; expected a dict')
-    return trained, history
 
 
 def _returned(got, params0, X, fit, what):

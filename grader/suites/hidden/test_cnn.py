@@ -8,12 +8,12 @@ from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_g
                                   expect_scalar)
 from grader.engine.gradcheck import numerical_gradients
 from grader.spec import THRESHOLDS
-from grader.suites.cnn_mistakes import (FLATTEN, conv_backward_mistakes, conv_forward_mistakes, expect_cnn_recipe,
-                                        expect_known, flatten_mistakes, maxpool_backward_mistakes,
-                                        maxpool_forward_mistakes, result_tuple)
-from grader.suites.cnn_training import expect_cnn_fit
-from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
-from grader.suites.training import cnn_shapes, contract_params, expect_accuracy
+from grader.suites.hidden.cnn_mistakes import (FLATTEN, conv_backward_mistakes, conv_forward_mistakes, expect_cnn_recipe,
+                                        flatten_mistakes, maxpool_backward_mistakes, maxpool_forward_mistakes)
+from grader.suites.hidden.cnn_training import expect_cnn_fit
+from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
+from grader.suites.public.cnn_checks import expect_known, result_tuple
+from grader.suites.hidden.training import cnn_shapes, contract_params, expect_accuracy
 from solution import cnn as ref, losses
 
 from .nets import KINK, labels

@@ -4,7 +4,7 @@ import pytest
 
 from grader.engine.checks import expect_array, expect_probabilities, expect_gradient, expect_scalar
 from grader.engine.gradcheck import numerical_gradient
-from grader.suites.mistakes import averageCE_mistakes, gradCE_mistakes
+from grader.suites.hidden.mistakes import averageCE_mistakes, gradCE_mistakes
 from solution import losses as ref
 
 from .nets import labels, one_hot

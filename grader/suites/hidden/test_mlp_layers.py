@@ -6,10 +6,10 @@ import pytest
 
 from grader.engine.checks import expect_array, expect_every, expect_gradient
 from grader.engine.gradcheck import numerical_gradient, numerical_gradients
-from grader.suites.mlp_mistakes import (batchnorm_backward_mistakes, batchnorm_forward_mistakes,
+from grader.suites.hidden.mlp_mistakes import (batchnorm_backward_mistakes, batchnorm_forward_mistakes,
                                         batchnorm_inference_mistakes, dropout_backward_mistakes,
                                         dropout_forward_mistakes)
-from grader.suites.mlp_training import expect_tuple
+from grader.suites.public.mlp_checks import expect_tuple
 from solution import mlp as ref
 
 

@@ -7,12 +7,14 @@ import pytest
 from grader.engine.checks import Mismatch, expect_array, expect_every, expect_gradient, expect_labels, expect_scalar
 from grader.engine.gradcheck import numerical_gradients
 from grader.spec import ACTIVATIONS, THRESHOLDS
-from grader.suites import mlp_network as net
-from grader.suites.mistakes import l2_gradient_mistakes
-from grader.suites.mlp_mistakes import mlp_loss_mistakes, mlp_predict_mistakes
-from grader.suites.mlp_training import (expect_dropout_fit, expect_fit_follows, expect_gradient_keys, expect_history,
-                                        expect_init_mlp, expect_running, expect_tuple, recipe_keys, start_params)
-from grader.suites.training import expect_accuracy
+from grader.suites.hidden import mlp_network as net
+from grader.suites.hidden.mistakes import l2_gradient_mistakes
+from grader.suites.hidden.mlp_mistakes import mlp_loss_mistakes, mlp_predict_mistakes
+from grader.suites.hidden.mlp_training import (expect_dropout_fit, expect_fit_follows, expect_history, expect_init_mlp,
+                                        expect_running, recipe_keys, start_params)
+from grader.suites.public.mlp_cases import random_params
+from grader.suites.public.mlp_checks import expect_gradient_keys, expect_tuple
+from grader.suites.hidden.training import expect_accuracy
 from solution import mlp as ref
 
 from .mlp_nets import mlp_net
@@ -72,7 +74,7 @@ def predict_case(rng, layers, n):
     """A batch-normalised network whose labels take 3 classes or more and change when a batch, or a
     sample alone, is normalised with its own statistics: (X, params, samples that show it alone)."""
     for _ in range(200):
-        X, params = rng.standard_normal((n, layers[0])) * 1.5 + 0.5, net.random_params(rng, layers, True)
+        X, params = rng.standard_normal((n, layers[0])) * 1.5 + 0.5, random_params(rng, layers, True)
         want = ref.mlp_predict(X, params, 'relu')
         alone = [i for i in range(n) if net.labels(X[i:i + 1], params, 'relu', 'train')[0] != want[i]]
         if len(set(want)) >= 3 and (net.labels(X, params, 'relu', 'train') != want).any() and alone:

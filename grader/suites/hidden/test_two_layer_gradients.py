@@ -4,7 +4,7 @@ import pytest
 
 from grader.engine.checks import expect_array, expect_gradient
 from grader.engine.gradcheck import numerical_gradients
-from grader.suites.mistakes import hidden_layer_mistakes
+from grader.suites.hidden.mistakes import hidden_layer_mistakes
 from solution import activations, losses, two_layer as ref
 
 from .nets import part_a

@@ -6,10 +6,10 @@ import pytest
 from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_gradient, expect_keys, expect_labels,
                            expect_scalar)
 from grader.engine.gradcheck import numerical_gradients
-from grader.suites.initialisation import expect_recipe
-from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
+from grader.suites.hidden.initialisation import expect_recipe
+from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
 from grader.spec import ACTIVATIONS, THRESHOLDS
-from grader.suites.training import contract_params, expect_accuracy, expect_training, momentum_step_result
+from grader.suites.hidden.training import contract_params, expect_accuracy, expect_training, momentum_step_result
 from solution import two_layer as ref
 
 from .nets import two_layer_net

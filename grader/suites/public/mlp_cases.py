@@ -1,26 +1,28 @@
 """The fixed inputs of Part 7's public tests.
 
-The expected outputs that have no closed form a test can spell out (batch norm's backward
-pass, the network's loss and gradients, init_mlp's weights, mlp_predict's labels) were computed
-once from the reference implementation and live in expected_mlp.json beside this file
-(regenerate with `python -m tools.expected_mlp`).
+Every expected output and every known mistake's wrong output on these inputs was computed
+once from the reference implementation and lives in expected_mlp.json beside this file
+(regenerate with `python -m tools.expected_mlp`). Nothing here computes an answer.
 """
-
-from pathlib import Path
 
 import numpy as np
 
 from grader.spec import DEFAULTS
-from grader.suites.mlp_network import random_params
 
-EXPECTED_FILE = Path(__file__).with_name('expected_mlp.json')
+from .fits import mlp_shapes
+
+EXPECTED_FILE = 'expected_mlp.json'
 LAYERS = [3, 5, 4, 3]
+# mlp_fit's arguments in the public fit tests: no dropout, so that a fit has one right trajectory.
+FIT = dict(actFun_type='tanh', epsilon=0.1, momentum=0.9, reg_lambda=0.01, keep_prob=1.0, batchnorm=True,
+           num_epochs=2, batch_size=8, seed=5)
 
 
 def dropout_case():
-    """x and dout (4, 5) for dropout."""
+    """x and dout (4, 5) for dropout, and a mask (4, 5) of about half ones for dropout_backward."""
     rng = np.random.default_rng(701)
-    return {'x': rng.standard_normal((4, 5)), 'dout': rng.standard_normal((4, 5))}
+    x, dout = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    return {'x': x, 'dout': dout, 'mask': np.where(np.random.default_rng(3).random(x.shape) < 0.5, 1.0, 0.0)}
 
 
 def batchnorm_case():
@@ -30,6 +32,29 @@ def batchnorm_case():
     return {'x': rng.standard_normal((6, 3)) * 2.0 + 1.0, 'gamma': 1.0 + 0.5 * rng.standard_normal((1, 3)),
             'beta': 0.5 * rng.standard_normal((1, 3)), 'dout': rng.standard_normal((6, 3)),
             'running_mean': np.array([[0.5, -0.5, 1.5]]), 'running_var': np.array([[2.0, 0.5, 4.0]])}
+
+
+def random_params(rng, layers, batchnorm):
+    """Random params of init_mlp's keys and shapes for these layer sizes, away from its
+    starting values, with running statistics unlike a batch's of standard inputs.
+
+    Inputs:
+    - rng: the np.random.Generator to draw from
+    - layers: [D, H1, ..., C]
+    - batchnorm: whether the hidden layers have gamma, beta and running statistics
+    """
+    return {name: _random_entry(rng, name.rstrip('0123456789'), shape)
+            for name, shape in mlp_shapes(layers, batchnorm).items()}
+
+
+def _random_entry(rng, kind, shape):
+    if kind == 'W':
+        return rng.standard_normal(shape) / np.sqrt(shape[0]) * 1.5
+    if kind == 'gamma':
+        return 1.0 + 0.4 * rng.standard_normal(shape)
+    if kind == 'running_var':
+        return rng.uniform(0.3, 3.0, shape)
+    return 0.8 * rng.standard_normal(shape)
 
 
 def network(batchnorm=True):

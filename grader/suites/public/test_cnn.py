@@ -1,30 +1,32 @@
 """Part 6, public: the convolutional network on fixed inputs.
 
 Each test calls one contract function (cnn_fit also its own init_cnn, where the contract
-starts it). Expected values come from expected_cnn.json; the wrong answers that the
-feedback recognises come from the loops of cnn_mistakes; the loss and gradients for
-replaying cnn_fit are the grader's own (those loops, and centered differences).
+starts it, and its own cnn_loss_and_grads, with which its steps are replayed). The expected
+values and the wrong answers that the feedback recognises come from expected_cnn.json.
 """
 
 import numpy as np
 import pytest
 
-from grader.engine.checks import expect_array, expect_every, expect_keys, expect_labels, expect_same, expect_scalar
+from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_keys, expect_labels, expect_same,
+                                  expect_scalar)
 from grader.spec import DEFAULTS
-from grader.suites.cnn_mistakes import (FLATTEN, conv_backward_mistakes, conv_forward_mistakes, expect_cnn_recipe,
-                                        expect_cnn_shapes, expect_known, maxpool_backward_mistakes,
-                                        maxpool_forward_mistakes, result_tuple)
-from grader.suites.cnn_training import expect_cnn_fit
-from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
-from grader.suites.training import cnn_shapes, contract_params
 
 from . import cnn_cases as cases
-from .cnn_network import own_step
-from .cases import expected as expected_in
+from .cnn_checks import WEIGHTS, expect_cnn_shapes, expect_cnn_weights, expect_known, result_tuple
+from .cnn_fits import REPLAY_FAILURES, expect_replayed_fit
+from .expectations import expected as expected_in, mistakes as mistakes_in
+from .fits import cnn_shapes, contract_params
 
 
 def expected(key):
-    return expected_in(key, file=cases.EXPECTED_FILE)
+    """The reference's answer for one of Part 6's public cases."""
+    return expected_in(key, file=cases.EXPECTED_FILE.name)
+
+
+def mistakes(key):
+    """The known wrong answers of one of Part 6's public cases: [(value, explanation)]."""
+    return mistakes_in(key, file=cases.EXPECTED_FILE.name)
 
 
 @pytest.mark.points(0.5, 'conv_forward')
@@ -35,7 +37,7 @@ def test_conv_forward(student, stride, pad):
     what = f'conv_forward(x, W, b, stride={stride}, pad={pad}) for x {c["x"].shape}, W {c["W"].shape}'
     expect_known(expect_array, student.cnn.conv_forward(c['x'], c['W'], c['b'], stride, pad),
                  expected(f'conv_forward_stride_{stride}_pad_{pad}'), what,
-                 conv_forward_mistakes(c['x'], c['W'], c['b'], stride, pad))
+                 mistakes(f'conv_forward_stride_{stride}_pad_{pad}'))
 
 
 @pytest.mark.points(0.6, 'conv_backward')
@@ -47,10 +49,10 @@ def test_conv_backward(student, stride, pad):
     what = f'conv_backward(dout, x, W, b, stride={stride}, pad={pad})'
     got = dict(zip(('dx', 'dW', 'db'), result_tuple(
         student.cnn.conv_backward(dout, c['x'], c['W'], c['b'], stride, pad), ('dx', 'dW', 'db'), what)))
-    want = expected(f'conv_backward_stride_{stride}_pad_{pad}')
-    mistakes = conv_backward_mistakes(dout, c['x'], c['W'], stride, pad)
+    key = f'conv_backward_stride_{stride}_pad_{pad}'
+    want = expected(key)
     expect_every([lambda name=name: expect_known(expect_array, got[name], want[name], f'{what}: {name}',
-                                                 mistakes[name]) for name in want])
+                                                 mistakes(f'{key}_{name}')) for name in want])
 
 
 @pytest.mark.points(0.25, 'maxpool_forward')
@@ -61,7 +63,7 @@ def test_maxpool_forward(student, size, stride):
     expect_known(expect_array, student.cnn.maxpool_forward(p['x'], size, stride),
                  expected(f'maxpool_forward_size_{size}_stride_{stride}'),
                  f'maxpool_forward(x, size={size}, stride={stride}) for x {p["x"].shape}',
-                 maxpool_forward_mistakes(p['x'], size, stride))
+                 mistakes(f'maxpool_forward_size_{size}_stride_{stride}'))
 
 
 @pytest.mark.points(0.5, 'maxpool_backward')
@@ -73,7 +75,7 @@ def test_maxpool_backward(student, size, stride):
     expect_known(expect_array, student.cnn.maxpool_backward(dout, p['x'], size, stride),
                  expected(f'maxpool_backward_size_{size}_stride_{stride}'),
                  f'maxpool_backward(dout, x, size={size}, stride={stride}) for x of small integers {p["x"].shape}',
-                 maxpool_backward_mistakes(dout, p['x'], size, stride))
+                 mistakes(f'maxpool_backward_size_{size}_stride_{stride}'))
 
 
 def _init_call():
@@ -94,7 +96,9 @@ def test_init_cnn_shapes_and_seed(student):
 @pytest.mark.points(0.4, 'init_cnn')
 def test_init_cnn_follows_the_recipe(student):
     """init_cnn: one np.random.default_rng(seed), W1, W2, W3 in order, each standard normal / sqrt(fan_in)"""
-    expect_cnn_recipe(student.cnn.init_cnn(**cases.INIT), expected('init_cnn'), cases.INIT['seed'], _init_call())
+    expect_cnn_weights(student.cnn.init_cnn(**cases.INIT), expected('init_cnn'),
+                       {name: mistakes(f'init_cnn_generators_{name}') for name in WEIGHTS},
+                       {name: mistakes(f'init_cnn_scales_{name}') for name in WEIGHTS}, _init_call())
 
 
 @pytest.mark.points(0.6, 'cnn_loss_and_grads')
@@ -104,24 +108,8 @@ def test_cnn_loss(student):
     params, what = n['params'], f'the loss of cnn_loss_and_grads(X, y, params, {cases.REG})'
     got = result_tuple(student.cnn.cnn_loss_and_grads(n['X'], n['y'], params, cases.REG), ('loss', 'grads'),
                        f'cnn_loss_and_grads(X, y, params, {cases.REG})')
-    mistakes = l2_loss_mistakes(expected('cnn_loss_no_reg'), [params[w] for w in ('W1', 'W2', 'W3')], cases.REG,
-                                len(n['y']), [params[b] for b in ('b1', 'b2', 'b3')])
     expect_scalar(got[0], expected('cnn_loss'), what, batch=len(n['y']), classes=4,
-                  known_mistakes=mistakes + [(expected('cnn_loss_channels_last'), FLATTEN)])
-
-
-def gradient_mistakes(want, params, reg, batch, channels_last):
-    """Known wrong gradients of cnn_loss_and_grads: {name: [(wrong, explanation)]}."""
-    mistakes = {}
-    for name, value in want.items():
-        mistakes[name] = (l2_gradient_mistakes(value, params[name], reg, batch) if name.startswith('W')
-                          else l2_bias_mistakes(value, params[name], reg))
-        mistakes[name].append((channels_last[name], FLATTEN))
-    filters = len(want['b1'])
-    mistakes['b1'] += [(want['b1'].reshape(shape), f"grads['b1'] has shape {shape}; a gradient has the shape of its "
-                                                   f'parameter, and b1 is ({filters},)')
-                       for shape in ((1, filters), (filters, 1))]
-    return mistakes
+                  known_mistakes=mistakes('cnn_loss'))
 
 
 @pytest.mark.points(0.9, 'cnn_loss_and_grads')
@@ -133,9 +121,9 @@ def test_cnn_gradients(student):
                        what)
     grads = expect_keys(got[1], n['params'], f'the grads of {what}')
     want = expected('cnn_grads')
-    mistakes = gradient_mistakes(want, n['params'], cases.REG, len(n['y']), expected('cnn_grads_channels_last'))
     expect_every([lambda name=name: expect_known(expect_array, grads[name], want[name], f"{what}: grads['{name}']",
-                                                 mistakes[name], batch=len(n['y']), classes=4) for name in want])
+                                                 mistakes(f'cnn_grads_{name}'), batch=len(n['y']), classes=4)
+                  for name in want])
 
 
 @pytest.mark.points(0.5, 'cnn_predict')
@@ -144,6 +132,29 @@ def test_cnn_predict(student):
     n = cases.network()
     got = expect_labels(student.cnn.cnn_predict(n['images'], n['params']), 12, 4, 'cnn_predict(X, params)')
     expect_array(got.astype(float), expected('cnn_predict'), 'cnn_predict(X, params)')
+
+
+def _reference_run(params0):
+    """(the reference's run (params, losses) of the public fit, its known wrong runs as
+    expect_replayed_fit takes them) when params0 is the reference's init for it; else (None, None)."""
+    init = expected('cnn_fit_init')
+    if not all(np.allclose(params0[name], init[name], rtol=1e-10, atol=1e-14) for name in init):
+        return None, None
+    run = expected('cnn_fit')
+    return (run['params'], run['losses']), {name: mistakes(f'cnn_fit_{name}') for name in ('losses', *init)}
+
+
+def _gradients_pass(student):
+    """Whether the student's cnn_loss_and_grads gives the public network's loss and gradients
+    (those of expected_cnn.json, to the checks' default tolerance)."""
+    n = cases.network()
+    try:
+        loss, grads = student.cnn.cnn_loss_and_grads(n['X'], n['y'], n['params'], cases.REG)
+        want = expected('cnn_grads')
+        return np.isclose(loss, expected('cnn_loss')) and all(
+            np.allclose(np.reshape(grads[name], np.shape(value)), value) for name, value in want.items())
+    except REPLAY_FAILURES:
+        return False
 
 
 @pytest.mark.points(0.8, 'cnn_fit')
@@ -157,9 +168,19 @@ def test_cnn_fit_follows_the_contract(student):
     params0 = contract_params(student.cnn.init_cnn(X.shape[1:], fit['num_filters'], fit['filter_size'],
                                                    fit['hidden_dim'], 3, seed=fit['seed']), shapes, init)
     got = student.cnn.cnn_fit(X, y, **fit)
-    reg = fit['reg_lambda']
-    expect_cnn_fit(got, params0, own_step(reg), X, y, fit, f'cnn_fit(X, y, **{fit}) on {len(X)} images',
-                   own_step=lambda Xb, yb, p: student.cnn.cnn_loss_and_grads(Xb, yb, p, reg))
+    reference, reference_mistakes = _reference_run(params0)
+
+    def own_step(X_batch, y_batch, params):
+        return student.cnn.cnn_loss_and_grads(X_batch, y_batch, params, fit['reg_lambda'])
+
+    try:
+        expect_replayed_fit(got, params0, own_step, X, y, fit, f'cnn_fit(X, y, **{fit}) on {len(X)} images', reference,
+                            reference_mistakes)
+    except Mismatch as error:
+        if reference is None and not _gradients_pass(student):     # the replay used a wrong step
+            raise Mismatch(f'{error} Note: your cnn_loss_and_grads fails its own test ("every gradient with L2 on a '
+                           'fixed network"), and this replay steps with it: fix it first.') from None
+        raise
 
 
 def _as_dict(result):

@@ -1,25 +1,25 @@
 """Part 5, public: the n-layer network on fixed inputs.
 
-As in Part 4, each test calls one contract function (a fit also its own init_deep, where
-the contract starts it); losses and gradients for replaying a fit are the grader's own.
+As in Part 4, each test calls one contract function and compares with the reference's
+answers in expected.json; a fit also calls its own init_deep, where the contract starts it,
+and is replayed with the student's own deep_loss and deep_backprop, or compared with the
+reference's run when that start is the reference's.
 """
 
 import numpy as np
 import pytest
 
 from grader.engine.checks import (expect_array, expect_every, expect_keys, expect_labels, expect_params, expect_same,
-                           expect_scalar)
+                                  expect_scalar)
 from grader.spec import DEFAULTS
-from grader.suites.initialisation import expect_recipe
-from grader.suites.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
-from grader.suites.training import contract_params, expect_first_losses, expect_losses, expect_training, fit_result
 
-from . import network as own
-from .cases import DEEP_LAYERS, deep_network, expected
+from .cases import DEEP_FIT, DEEP_LAYERS, deep_network
+from .dense_checks import expect_first_losses, expect_fit, expect_recipe, own_step
+from .expectations import expected, mistakes
+from .fits import contract_params, expect_losses, fit_result, network_shapes
 
-SHAPES = {f'{kind}{l}': (1 if kind == 'b' else fan_in, fan_out)
-          for l, (fan_in, fan_out) in enumerate(zip(DEEP_LAYERS[:-1], DEEP_LAYERS[1:]), start=1)
-          for kind in 'Wb'}
+SHAPES = network_shapes(DEEP_LAYERS)
+OWN = 'deep_loss and deep_backprop'
 
 
 @pytest.mark.points(0.3, 'init_deep')
@@ -37,8 +37,8 @@ def test_init_deep_shapes_and_seed(student):
 @pytest.mark.points(0.3, 'init_deep')
 def test_init_deep_follows_the_recipe(student):
     """init_deep: one np.random.default_rng(seed) for all layers, each standard normal / sqrt(fan_in)"""
-    expect_recipe(student.deep.init_deep(DEEP_LAYERS, seed=4), expected('init_deep_seed_4'), DEEP_LAYERS, 4,
-                  f'init_deep({DEEP_LAYERS}, seed=4)')
+    expect_recipe(student.deep.init_deep(DEEP_LAYERS, seed=4), expected('init_deep_seed_4'),
+                  expected('init_deep_seed_4_draws'), f'init_deep({DEEP_LAYERS}, seed=4)')
 
 
 @pytest.mark.points(0.6, 'deep_feedforward')
@@ -54,12 +54,9 @@ def test_deep_feedforward(student):
 def test_deep_loss(student):
     """deep_loss with L2 on fixed params"""
     d = deep_network()
-    weights = [v for k, v in d['params'].items() if k.startswith('W')]
-    biases = [v for k, v in d['params'].items() if k.startswith('b')]
-    data_loss = own.loss(d['X'], d['y'], d['params'], 'relu', 0.0)
     expect_scalar(student.deep.deep_loss(d['X'], d['y'], d['params'], 'relu', 0.1),
                   expected('deep_loss_relu'), "deep_loss(X, y, params, 'relu', 0.1)", batch=6, classes=3,
-                  known_mistakes=l2_loss_mistakes(data_loss, weights, 0.1, 6, biases))
+                  known_mistakes=mistakes('deep_loss_relu'))
 
 
 @pytest.mark.points(0.9, 'deep_backprop')
@@ -71,10 +68,9 @@ def test_deep_backprop(student):
         grads = expect_keys(student.deep.deep_backprop(d['X'], d['y'], d['params'], act, 0.1), SHAPES, what)
         want = expected(f'deep_backprop_{act}')
 
-        def check(name, grads=grads, want=want, what=what):
-            mistakes = (l2_gradient_mistakes(want[name], d['params'][name], 0.1, 6) if name.startswith('W')
-                        else l2_bias_mistakes(want[name], d['params'][name], 0.1))
-            expect_array(grads[name], want[name], f"{what}['{name}']", batch=6, classes=3, known_mistakes=mistakes)
+        def check(name, grads=grads, want=want, what=what, act=act):
+            expect_array(grads[name], want[name], f"{what}['{name}']", batch=6, classes=3,
+                         known_mistakes=mistakes(f'deep_backprop_{act}/{name}'))
 
         expect_every([lambda name=name: check(name) for name in SHAPES])
 
@@ -88,17 +84,22 @@ def test_deep_predict(student):
     expect_array(got.astype(float), expected('deep_predict_tanh'), "deep_predict(X, params, 'tanh')")
 
 
+def _own_step(student, d, act, reg):
+    """Your deep_loss and deep_backprop on the network's data, as a step of a replay."""
+    return own_step(lambda p: student.deep.deep_loss(d['X'], d['y'], p, act, reg),
+                    lambda p: student.deep.deep_backprop(d['X'], d['y'], p, act, reg), OWN)
+
+
 @pytest.mark.points(0.6, 'deep_fit')
 def test_deep_fit_follows_the_update_rule(student):
     """deep_fit: the first passes follow the momentum update from your own init_deep"""
-    d = deep_network()
-    fit = dict(actFun_type='tanh', epsilon=0.05, num_passes=4, reg_lambda=0.01, momentum=0.9, seed=2)
-    params0 = contract_params(student.deep.init_deep(DEEP_LAYERS, seed=2), SHAPES,
-                                      f'init_deep({DEEP_LAYERS}, seed=2)')
+    d, fit = deep_network(), DEEP_FIT
+    params0 = contract_params(student.deep.init_deep(DEEP_LAYERS, seed=fit['seed']), SHAPES,
+                              f'init_deep({DEEP_LAYERS}, seed=2)')
     got = student.deep.deep_fit(d['X'], d['y'], DEEP_LAYERS, **fit)
-    expect_training(got, params0, own.loss_and_numerical_grads(d['X'], d['y'], 'tanh', 0.01), fit,
-                    f'deep_fit(X, y, {DEEP_LAYERS}, ...)',
-                    own_gradients=lambda p: student.deep.deep_backprop(d['X'], d['y'], p, 'tanh', 0.01))
+    expect_fit(got, params0, expected('deep_fit'), mistakes('deep_fit'),
+               _own_step(student, d, fit['actFun_type'], fit['reg_lambda']), fit,
+               f'deep_fit(X, y, {DEEP_LAYERS}, ...)', OWN, 'init_deep')
 
 
 def _defaults_of(student, name):
@@ -129,10 +130,9 @@ def test_deep_fit_defaults_are_the_contracts(student):
     defaults = DEFAULTS['deep_fit']
     _, losses = fit_result(student.deep.deep_fit(d['X'], d['y'], DEEP_LAYERS), f'deep_fit(X, y, {DEEP_LAYERS})')
     start = contract_params(student.deep.init_deep(DEEP_LAYERS, seed=defaults['seed']), SHAPES,
-                                    f'init_deep({DEEP_LAYERS})')
-    act, reg = defaults['actFun_type'], defaults['reg_lambda']
+                            f'init_deep({DEEP_LAYERS})')
     losses = expect_losses(losses, defaults['num_passes'], f'deep_fit(X, y, {DEEP_LAYERS}) with default num_passes')
-    expect_first_losses(losses, start, own.loss_and_numerical_grads(d['X'], d['y'], act, reg),
+    expect_first_losses(losses, start, expected('deep_fit_defaults'), mistakes('deep_fit_defaults'),
+                        _own_step(student, d, defaults['actFun_type'], defaults['reg_lambda']),
                         defaults['epsilon'], defaults['momentum'],
-                        f'the first losses of deep_fit(X, y, layers), whose defaults are {defaults}',
-                        own_gradients=lambda p: student.deep.deep_backprop(d['X'], d['y'], p, act, reg))
+                        f'the first losses of deep_fit(X, y, layers), whose defaults are {defaults}', OWN, 'init_deep')

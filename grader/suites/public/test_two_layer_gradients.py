@@ -1,19 +1,17 @@
 """Part 3, public: the hand-derived gradients on a fixed ReLU network."""
 
-import numpy as np
 import pytest
 
 from grader.engine.checks import expect_array
-from grader.suites.mistakes import hidden_layer_mistakes
 
-from .cases import expected, part_a
+from .cases import part_a
+from .expectations import expected, mistakes
 
 BATCH, CLASSES = 4, 3
 
 
 def _hidden_args(net):
-    prediction = expected('part_a_prediction')
-    return net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h']
+    return net['target'], expected('part_a_prediction'), net['W_o'], net['x'], net['W_h'], net['b_h']
 
 
 @pytest.mark.points(0.6, 'compute')
@@ -28,8 +26,7 @@ def test_compute(student):
 def test_dL_dW_o(student):
     """dL_dW_o on a fixed network"""
     net, prediction = part_a(), expected('part_a_prediction')
-    h = np.maximum(expected('compute'), 0.0)
-    expect_array(student.two_layer.dL_dW_o(net['target'], prediction, h), expected('dL_dW_o'),
+    expect_array(student.two_layer.dL_dW_o(net['target'], prediction, expected('part_a_hidden')), expected('dL_dW_o'),
                  'dL_dW_o(target, prediction, h)', batch=BATCH, classes=CLASSES)
 
 
@@ -44,16 +41,14 @@ def test_dL_db_o(student):
 @pytest.mark.points(1.2, 'dL_dW_h')
 def test_dL_dW_h(student):
     """dL_dW_h on a fixed network"""
-    args = _hidden_args(part_a())
-    expect_array(student.two_layer.dL_dW_h(*args), expected('dL_dW_h'),
+    expect_array(student.two_layer.dL_dW_h(*_hidden_args(part_a())), expected('dL_dW_h'),
                  'dL_dW_h(target, prediction, W_o, x, W_h, b_h)', batch=BATCH, classes=CLASSES,
-                 known_mistakes=hidden_layer_mistakes(*args)['W_h'])
+                 known_mistakes=mistakes('dL_dW_h'))
 
 
 @pytest.mark.points(0.6, 'dL_db_h')
 def test_dL_db_h(student):
     """dL_db_h on a fixed network"""
-    args = _hidden_args(part_a())
-    expect_array(student.two_layer.dL_db_h(*args), expected('dL_db_h'),
+    expect_array(student.two_layer.dL_db_h(*_hidden_args(part_a())), expected('dL_db_h'),
                  'dL_db_h(target, prediction, W_o, x, W_h, b_h)', batch=BATCH, classes=CLASSES,
-                 known_mistakes=hidden_layer_mistakes(*args)['b_h'])
+                 known_mistakes=mistakes('dL_db_h'))
