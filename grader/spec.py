@@ -44,6 +44,37 @@ PARTS = (
     Part(8, 'Tuning', 8, ('tuned_hyperparameters',)),
 )
 
+# What the reference builds each function on: the functions whose wrong results a test of it
+# may find it follows from (grader/suites/hidden/given.py), and that a failed test of it names
+# when they fail their own tests (engine/output/gradescope.py).
+_FORWARD, _BACKWARD = ('compute', 'actFun', 'softmax'), ('compute', 'actFun', 'softmax', 'diff_actFun')
+_CNN_FORWARD = ('conv_forward', 'maxpool_forward', 'relu', 'softmax')
+CALLS = {
+    'actFun': ('relu', 'sigmoid', 'tanh'),
+    'diff_actFun': ('gradRelu', 'sigmoid', 'tanh'),
+    'dL_dW_o': ('gradCE',),
+    'dL_db_o': ('gradCE',),
+    'dL_dW_h': ('gradCE', 'gradRelu', 'compute'),
+    'dL_db_h': ('gradCE', 'gradRelu', 'compute'),
+    'feedforward': _FORWARD,
+    'calculate_loss': ('feedforward', 'averageCE'),
+    'backprop': _BACKWARD,
+    'predict': ('feedforward',),
+    'fit_model': ('init_params', 'calculate_loss', 'backprop', 'momentum_step'),
+    'deep_feedforward': ('actFun', 'softmax'),
+    'deep_loss': ('deep_feedforward', 'averageCE'),
+    'deep_backprop': ('actFun', 'softmax', 'diff_actFun'),
+    'deep_predict': ('deep_feedforward',),
+    'deep_fit': ('init_deep', 'deep_loss', 'deep_backprop', 'momentum_step'),
+    'cnn_predict': _CNN_FORWARD,
+    'cnn_loss_and_grads': (*_CNN_FORWARD, 'conv_backward', 'maxpool_backward', 'gradRelu'),
+    'cnn_fit': ('init_cnn', 'cnn_loss_and_grads', 'momentum_step'),
+    'mlp_loss_and_grads': ('batchnorm_forward', 'batchnorm_backward', 'dropout_backward', 'actFun', 'diff_actFun',
+                           'softmax'),
+    'mlp_predict': ('batchnorm_inference', 'actFun'),
+    'mlp_fit': ('init_mlp', 'mlp_loss_and_grads', 'momentum_step'),
+}
+
 SPEC = Assignment(
     title='Neural networks and backpropagation from scratch',
     package='assignment',
@@ -54,6 +85,7 @@ SPEC = Assignment(
     folder=HERE,
     skeleton='assignment',
     handout='assignment/README.md',
+    calls=tuple(CALLS.items()),
 )
 
 ACTIVATIONS = ('tanh', 'sigmoid', 'relu')

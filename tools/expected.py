@@ -7,9 +7,11 @@ Usage: python -m tools.expected [--check]
 import argparse
 import json
 import sys
+from unittest import mock
 
 import numpy as np
 
+from grader.engine.checks import Cause
 from grader.engine.gradcheck import numerical_gradient
 from grader.spec import ACTIVATIONS, DEFAULTS
 from grader.suites.hidden.initialisation import recipe_draws
@@ -73,6 +75,28 @@ def _gradients(answers, mistakes):
                     'dL_dW_h': two_layer.dL_dW_h(*hidden), 'dL_db_h': two_layer.dL_db_h(*hidden)})
     wrong = hidden_layer_mistakes(*hidden)
     mistakes['dL_dW_h'], mistakes['dL_db_h'] = wrong['W_h'], wrong['b_h']
+    answers['part_a_given'] = _gradients_given(a, prediction, h, hidden)
+
+
+def _gradients_given(a, prediction, h, hidden):
+    """{variant: {'fault', 'wrong', 'dL_dW_o', ...}}: what the four gradients of Part 3 are when
+    one function they are built on makes a known mistake ('wrong', its result on part_a), so
+    that a gradient that follows from it is not counted again (checks.follows_known)."""
+    z = two_layer.compute(a['x'], a['W_h'], a['b_h'])
+    wrong = {'gradCE': [(value, lambda t, p, value=value: value)
+                        for value, _ in gradCE_mistakes(a['target'], prediction)],
+             'gradRelu': [(activations.relu(z), activations.relu)],
+             'compute': [(z - a['b_h'], lambda x, W, b: x @ W)]}
+    variants = {}
+    for fault, mistaken in wrong.items():
+        for index, (value, function) in enumerate(mistaken):
+            with mock.patch.object(two_layer, fault, function):
+                variants[f'{fault} {index}'] = {
+                    'fault': fault, 'wrong': value,
+                    'dL_dW_o': two_layer.dL_dW_o(a['target'], prediction, h),
+                    'dL_db_o': two_layer.dL_db_o(a['target'], prediction),
+                    'dL_dW_h': two_layer.dL_dW_h(*hidden), 'dL_db_h': two_layer.dL_db_h(*hidden)}
+    return variants
 
 
 def _l2_gradient_mistakes(grads, params, reg, batch):
@@ -168,7 +192,9 @@ def _deep(answers, mistakes):
 
 def plain_data(value):
     """JSON's data of a result: arrays as nested lists, numbers as floats, pairs (value,
-    explanation) of known mistakes as lists."""
+    explanation) of known mistakes as lists, an explanation's Cause as {'key', 'text'}."""
+    if isinstance(value, Cause):
+        return {'key': value.key, 'text': value.text}
     if isinstance(value, dict):
         return {key: plain_data(item) for key, item in value.items()}
     if isinstance(value, np.ndarray):

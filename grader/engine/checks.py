@@ -3,8 +3,14 @@
 Each expect_* function returns quietly when the value is right and otherwise raises
 Mismatch, an AssertionError whose message is the feedback: what was expected, what
 came back, where they first differ, and, when the difference has a recognisable
-cause, what that cause probably is.
+cause, what that cause probably is. The causes it names are also data (Mismatch.causes),
+so that reports count them without reading the sentences.
+
+A result that is wrong only because a function it calls is wrong raises Consequence
+instead (expect_given): the test names that function and does not take the points again.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,8 +20,44 @@ from .sandbox.worker.runner import Failure
 SHOWN_ENTRIES = 3
 
 
+@dataclass(frozen=True)
+class Cause:
+    """A recognised mistake: `key` is the same wherever the mistake is recognised (reports
+    count by it), `text` is the sentence a student reads."""
+
+    key: str
+    text: str
+
+
+def as_cause(explanation):
+    """A known mistake's explanation as a Cause; a plain sentence is its own key."""
+    if isinstance(explanation, Cause):
+        return Cause(explanation.key, sentence(explanation.text))
+    return Cause(sentence(explanation), sentence(explanation))
+
+
 class Mismatch(AssertionError):
-    """A result that is not what the contract asks for; the message is for the student."""
+    """A result that is not what the contract asks for; the message is for the student.
+
+    - causes: the Causes the message names, in order
+    """
+
+    def __init__(self, message, causes=()):
+        super().__init__(message)
+        self.causes = tuple(causes)
+
+
+class Consequence(Mismatch):
+    """A result that is wrong, but what it should be given the submission's own results of
+    the functions it calls: the fault is theirs.
+
+    - faults: the names of those functions that gave wrong results here
+    - mismatch: the Mismatch of the comparison with the right answer
+    """
+
+    def __init__(self, message, faults, mismatch):
+        super().__init__(message, mismatch.causes)
+        self.faults = tuple(faults)
 
 
 def _fmt(value):
@@ -42,7 +84,7 @@ def ratio_diagnosis(got, expected, factors, tolerance=1e-6, describe_unknown=Tru
 
     Inputs:
     - got, expected: float arrays of one shape
-    - factors: {value: explanation}, e.g. {N: 'a missing 1/N'}
+    - factors: {value: Cause}, e.g. standard_factors(batch=N)
     - tolerance: how constant the ratio must be, relative to itself
     - describe_unknown: whether to state an unrecognised constant ratio (as a fact, without
       a cause); it is never stated for a single number, where any two values have a ratio
@@ -50,44 +92,50 @@ def ratio_diagnosis(got, expected, factors, tolerance=1e-6, describe_unknown=Tru
       such as a loss); in an array, one entry's ratio is a coincidence as often as a cause
 
     Returns:
-    - a sentence, or '' when the two are not proportional or nothing can be said
+    - (a sentence or '' when the two are not proportional or nothing can be said,
+      the Cause it names or None)
     """
     scale = np.max(np.abs(expected)) if expected.size else 0.0
     mask = np.abs(expected) > 1e-6 * scale
     if scale == 0 or int(mask.sum()) < (1 if single else 2) or not np.all(np.isfinite(got)):
-        return ''
+        return '', None
     ratios = got[mask] / expected[mask]
     r = float(np.median(ratios))
     if r == 0 or np.max(np.abs(ratios - r)) > tolerance * abs(r) or abs(r - 1) < tolerance:
-        return ''
+        return '', None
     if not np.allclose(got[~mask], 0, atol=tolerance * scale):
-        return ''
+        return '', None
     subject = 'The value is' if got.size == 1 else 'Every entry is'
-    for value, explanation in factors.items():
+    for value, cause in factors.items():
         if abs(r - value) <= tolerance * abs(value):
-            return f'{subject} {_fmt(r)} times the expected one: {explanation}.'
+            return f'{subject} {_fmt(r)} times the expected one: {cause.text}.', cause
     if describe_unknown and int(mask.sum()) > 1:
-        return f'{subject} {_fmt(r)} times the expected one.'
-    return ''
+        return f'{subject} {_fmt(r)} times the expected one.', None
+    return '', None
 
 
 def standard_factors(batch=None, classes=None, logs=False):
-    """The constant factors of the classic mistakes, for ratio_diagnosis.
+    """The constant factors of the classic mistakes, for ratio_diagnosis: {factor: Cause}.
 
     - batch, classes: N and C, to recognise a missing or extra 1/N or 1/C
     - logs: also recognise a logarithm to base 10 or 2 (for losses)
     """
-    factors = {-1.0: 'the sign is flipped', 2.0: 'a factor of 2 too many',
-               0.5: 'a factor of 1/2 too many (or a 2 missing)'}
+    factors = {-1.0: Cause('sign flipped', 'the sign is flipped'),
+               2.0: Cause('factor 2', 'a factor of 2 too many'),
+               0.5: Cause('factor 1/2', 'a factor of 1/2 too many (or a 2 missing)')}
     if batch and batch > 1:
-        factors[float(batch)] = f'a missing 1/N (N = {batch}): average over the batch, do not only sum'
-        factors[1.0 / batch] = f'an extra 1/N (N = {batch}): the average is taken only once'
+        factors[float(batch)] = Cause('missing 1/N', f'a missing 1/N (N = {batch}): average over the batch, '
+                                                     'do not only sum')
+        factors[1.0 / batch] = Cause('extra 1/N', f'an extra 1/N (N = {batch}): the average is taken only once')
     if classes and classes > 1:
-        factors[1.0 / classes] = f'an extra 1/C (C = {classes}): average over the N samples, not the N*C entries'
-        factors[float(classes)] = f'a factor of C (C = {classes}) too many'
+        factors[1.0 / classes] = Cause('extra 1/C', f'an extra 1/C (C = {classes}): average over the N samples, '
+                                                    'not the N*C entries')
+        factors[float(classes)] = Cause('factor C', f'a factor of C (C = {classes}) too many')
     if logs:
-        factors[float(np.log10(np.e))] = 'log10(e): a base-10 logarithm; cross-entropy uses the natural log, np.log'
-        factors[float(1 / np.log(2))] = '1/ln(2): a base-2 logarithm; cross-entropy uses the natural log, np.log'
+        factors[float(np.log10(np.e))] = Cause('log10', 'log10(e): a base-10 logarithm; cross-entropy uses the '
+                                                        'natural log, np.log')
+        factors[float(1 / np.log(2))] = Cause('log2', '1/ln(2): a base-2 logarithm; cross-entropy uses the '
+                                                      'natural log, np.log')
     return factors
 
 
@@ -103,11 +151,23 @@ def sentence(text):
     return text if text.endswith(('.', '!', '?')) else text + '.'
 
 
-def _recognised(array, known_mistakes, rtol, atol):
-    """The explanation of the first known mistake `array` equals, as a one-sentence list
-    (empty when none is recognised)."""
-    return [sentence(explanation) for wrong, explanation in known_mistakes
-            if np.shape(wrong) == array.shape and np.allclose(array, wrong, rtol=rtol, atol=atol)][:1]
+def recognised(array, known_mistakes, rtol=1e-6, atol=1e-9):
+    """The Cause of the first known mistake `array` equals, as a list of at most one.
+
+    - known_mistakes: pairs (wrong answer, explanation: a sentence or a Cause)
+    """
+    return [as_cause(explanation) for wrong, explanation in known_mistakes
+            if np.shape(wrong) == np.shape(array) and np.allclose(array, wrong, rtol=rtol, atol=atol)][:1]
+
+
+def _diagnosed(array, expected, known_mistakes, factors, rtol, ratio_tolerance):
+    """(sentences, [Cause]): the known mistake `array` equals or else the constant factor
+    that relates it to `expected`; ('', []) when there is nothing to say."""
+    causes = recognised(array, known_mistakes, rtol=rtol)
+    if causes:
+        return causes[0].text, causes
+    text, cause = ratio_diagnosis(array, expected, factors, tolerance=ratio_tolerance)
+    return text, [cause] if cause else []
 
 
 def expect_array(got, expected, what, rtol=1e-7, atol=1e-10, batch=None, classes=None,
@@ -132,20 +192,22 @@ def expect_array(got, expected, what, rtol=1e-7, atol=1e-10, batch=None, classes
     if array.shape == expected.shape and array.dtype.kind != 'f':
         raise Mismatch(f'{what} returned an array of dtype {array.dtype}; expected a float array '
                        '(use float values such as 1.0, or .astype(float))')
-    values = _value_problems(fixed.astype(np.float64), expected, rtol, atol, known_mistakes,
-                             standard_factors(batch, classes), stability_hint) if fixed is not None else ''
+    values, causes = (_value_problems(fixed.astype(np.float64), expected, rtol, atol, known_mistakes,
+                                      standard_factors(batch, classes), stability_hint)
+                      if fixed is not None else ('', []))
     if layout:
         raise Mismatch(f'{layout} {how}, it also has {values}' if values else
-                       layout + _RIGHT_VALUES.get(how, '') * (fixed is not None))
+                       layout + _RIGHT_VALUES.get(how, '') * (fixed is not None), causes)
     if values:
-        raise Mismatch(f'{what} returned {values}')
+        raise Mismatch(f'{what} returned {values}', causes)
 
 
 _RIGHT_VALUES = {'Transposed': ' The values are right but transposed: check the order of the matrix product.'}
 
 
 def _value_problems(array, expected, rtol, atol, known_mistakes, factors, stability_hint=None):
-    """What is wrong with the values of an array of the expected shape, '' if nothing.
+    """(what is wrong with the values of an array of the expected shape, '' if nothing; the
+    Causes it names).
 
     The text continues '<what> returned ...': 'wrong values in 2 of 6 entries; ...'.
     """
@@ -153,16 +215,15 @@ def _value_problems(array, expected, rtol, atol, known_mistakes, factors, stabil
     if np.any(~np.isfinite(array) & finite):
         count = int(np.sum(~np.isfinite(array) & finite))
         hint = stability_hint or 'an exp or a log overflowed: use a numerically stable form'
-        return f'NaN or inf in {count} entries where the right values are finite: {hint}.'
+        return f'NaN or inf in {count} entries where the right values are finite: {hint}.', [
+            Cause('not finite', sentence(hint))]
     close = np.isclose(array, expected, rtol=rtol, atol=atol)
     if close.all():
-        return ''
-    lines = [f'wrong values in {int(np.sum(~close))} of {close.size} entries; '
-             f'{_first_differences(array, expected, close)}.']
-    lines += _recognised(array, known_mistakes, rtol=1e-6, atol=1e-9)
-    if len(lines) == 1:
-        lines.append(ratio_diagnosis(array, expected, factors))
-    return ' '.join(line for line in lines if line)
+        return '', []
+    why, causes = _diagnosed(array, expected, known_mistakes, factors, rtol=1e-6, ratio_tolerance=1e-6)
+    first = (f'wrong values in {int(np.sum(~close))} of {close.size} entries; '
+             f'{_first_differences(array, expected, close)}.')
+    return ' '.join(line for line in (first, why) if line), causes
 
 
 def _layout(array, expected, what):
@@ -188,14 +249,15 @@ def expect_every(checks):
     Inputs:
     - checks: functions of no arguments that raise Mismatch
     """
-    messages = []
+    messages, causes = [], []
     for check in checks:
         try:
             check()
         except Mismatch as mismatch:
             messages.append(str(mismatch))
+            causes += [cause for cause in mismatch.causes if cause not in causes]
     if messages:
-        raise Mismatch('\n'.join(messages))
+        raise Mismatch('\n'.join(messages), causes)
 
 
 def expect_keys(got, keys, what):
@@ -237,13 +299,14 @@ def expect_scalar(got, expected, what, rtol=1e-7, atol=1e-10, batch=None, classe
                        'of 0 or an overflow? Take logs only where they are needed, in a stable form.')
     if np.isclose(value, expected, rtol=rtol, atol=atol):
         return
-    lines = [f'{what} returned {_fmt(value)}; expected {_fmt(expected)}.']
-    lines += [sentence(explanation) for wrong, explanation in known_mistakes
-              if np.isclose(value, wrong, rtol=1e-6)][:1]
-    if len(lines) == 1:
-        lines.append(ratio_diagnosis(np.array([value]), np.array([float(expected)]),
-                                     standard_factors(batch, classes, logs=True), single=True))
-    raise Mismatch(' '.join(line for line in lines if line))
+    causes = recognised(value, known_mistakes, rtol=1e-6, atol=1e-8)
+    why = causes[0].text if causes else ''
+    if not causes:
+        why, cause = ratio_diagnosis(np.array([value]), np.array([float(expected)]),
+                                     standard_factors(batch, classes, logs=True), single=True)
+        causes = [cause] if cause else []
+    first = f'{what} returned {_fmt(value)}; expected {_fmt(expected)}.'
+    raise Mismatch(' '.join(line for line in (first, why) if line), causes)
 
 
 def expect_labels(got, n, classes, what):
@@ -291,32 +354,32 @@ def expect_gradient(analytic, numeric, what, tolerance=GRADIENT_TOLERANCE, batch
     array = as_array(analytic, what)
     numeric = np.asarray(numeric, dtype=np.float64)
     fixed, layout, how = _layout(array, numeric, what)
-    problems = _gradient_problems(fixed.astype(np.float64), numeric, tolerance, batch,
-                                  known_mistakes) if fixed is not None else ''
+    problems, causes = (_gradient_problems(fixed.astype(np.float64), numeric, tolerance, batch, known_mistakes)
+                        if fixed is not None else ('', []))
     if layout:
         raise Mismatch(f'{layout} {how}, it also {problems}' if problems else
-                       layout + _RIGHT_VALUES.get(how, '') * (fixed is not None))
+                       layout + _RIGHT_VALUES.get(how, '') * (fixed is not None), causes)
     if problems:
-        raise Mismatch(f'{what} {problems}')
+        raise Mismatch(f'{what} {problems}', causes)
 
 
 def _gradient_problems(array, numeric, tolerance, batch, known_mistakes):
-    """What is wrong with a gradient of the expected shape, '' if nothing; the text
-    continues '<what> ...': 'fails the numerical gradient check: ...'."""
+    """(what is wrong with a gradient of the expected shape, '' if nothing; the Causes it
+    names); the text continues '<what> ...': 'fails the numerical gradient check: ...'."""
     if not np.all(np.isfinite(array)):
-        return 'has NaN or inf entries: an exp or a log overflowed.'
+        return 'has NaN or inf entries: an exp or a log overflowed.', [
+            Cause('not finite', 'An exp or a log overflowed.')]
     elementwise = relative_errors(array, numeric)
     error = float(np.max(elementwise, initial=0.0))
     if error <= tolerance:
-        return ''
+        return '', []
     index = tuple(int(i) for i in np.unravel_index(np.argmax(elementwise), numeric.shape))
-    lines = [f'fails the numerical gradient check: largest relative error {error:.2e} '
+    first = (f'fails the numerical gradient check: largest relative error {error:.2e} '
              f'(accepted: {tolerance:.0e}) at {list(index)}, where the analytic gradient is '
-             f'{_fmt(array[index])} and the centered difference gives {_fmt(numeric[index])}.']
-    lines += _recognised(array, known_mistakes, rtol=1e-5, atol=1e-9)
-    if len(lines) == 1:
-        lines.append(ratio_diagnosis(array, numeric, standard_factors(batch), tolerance=1e-4))
-    return ' '.join(line for line in lines if line)
+             f'{_fmt(array[index])} and the centered difference gives {_fmt(numeric[index])}.')
+    why, causes = _diagnosed(array, numeric, known_mistakes, standard_factors(batch), rtol=1e-5,
+                             ratio_tolerance=1e-4)
+    return ' '.join(line for line in (first, why) if line), causes
 
 
 def expect_raises(call, exception, what):
@@ -353,3 +416,69 @@ def expect_same(got, reference, what):
     if got_array.shape != reference_array.shape or not np.array_equal(got_array, reference_array):
         raise Mismatch(f'{what} differs from the same call with the contract\'s defaults spelled out: '
                        'check the default values of your parameters against the contract')
+
+
+# What a check against the submission's own results may raise when those results are unusable,
+# or when a function it asks for is not part of the graded modules (AttributeError).
+_UNUSABLE = (Mismatch, Failure, ArithmeticError, AttributeError, TypeError, ValueError, KeyError, IndexError)
+
+
+def expect_given(check, given, what):
+    """Check a result against the right answer and, when it is wrong, against what it should
+    be given the submission's own results of the functions it calls (a relative expectation),
+    so that a mistake costs points in the tests of the function that makes it, not again here.
+
+    Inputs:
+    - check: function of no arguments; raises Mismatch when the result is not the right answer
+    - given: function of no arguments that asks for the submission's results of the
+      functions the result depends on (through the seam: no submission code runs in the
+      grader) and returns the names of those whose results are wrong here, when the result
+      is what follows from them; it raises Mismatch (or returns nothing) when it is not
+    - what: how to name the call, e.g. 'forward(x, W)'
+
+    Raises the Mismatch of `check` when the result is wrong in its own right, and Consequence
+    when it follows from the wrong results of the functions `given` names.
+    """
+    try:
+        check()
+    except Mismatch as mismatch:
+        try:
+            faults = given()
+        except _UNUSABLE:
+            faults = ()
+        if not faults:
+            raise mismatch from None
+        raise Consequence(consequence_text(what, faults, mismatch), faults, mismatch) from None
+
+
+def follows_known(got, own, variants, rtol=1e-6, atol=1e-9):
+    """For expect_given, from data: the function at fault when a dependency's result is a
+    known wrong one and `got` is what follows from it, as a one-name tuple, else ().
+
+    Inputs:
+    - got: the result under test
+    - own: {function name: function of no arguments giving the submission's result of that
+      dependency on the same inputs}
+    - variants: [{'fault': name, 'wrong': the known wrong result of that dependency,
+      'result': what the result under test is given it}]
+    """
+    results = {}
+    for variant in variants:
+        name = variant['fault']
+        if name not in results:
+            results[name] = np.asarray(own[name](), dtype=np.float64)
+        if (np.shape(results[name]) == np.shape(variant['wrong'])
+                and np.allclose(results[name], variant['wrong'], rtol=rtol, atol=atol)
+                and np.shape(got) == np.shape(variant['result'])
+                and np.allclose(np.asarray(got, dtype=np.float64), variant['result'], rtol=rtol, atol=atol)):
+            return (name,)
+    return ()
+
+
+def consequence_text(what, faults, mismatch):
+    """The feedback of a result that follows from the wrong results of `faults`."""
+    names = ' and '.join(faults)
+    return (f'{what} is wrong only because your {names} {"is" if len(faults) == 1 else "are"} wrong on these '
+            f'inputs: it is exactly what it should be given the results of your {names}. Fix {names} first '
+            f'(see {"its" if len(faults) == 1 else "their"} tests); this test does not take points for it.\n'
+            f'Compared with the right answer: {mismatch}')

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .checks import Mismatch
+from .checks import Consequence, Mismatch
 from .sandbox.isolation import SandboxError
 from .seam import StudentFailure
 from .text import clean
@@ -33,6 +33,7 @@ MAX_FEEDBACK = 6000       # characters of one test's feedback: keeps a results f
 RUN = pytest.StashKey()
 OUTCOME = pytest.StashKey[str]()
 FEEDBACK = pytest.StashKey[str]()
+ERROR = pytest.StashKey[BaseException]()
 
 
 class GradingPlugin:
@@ -115,6 +116,7 @@ class GradingPlugin:
             # The grader's fault: no test after this one is run, and the grading reports it (grading.py).
             item.session.shouldstop = str(outcome.exception)
         if outcome.exception is not None:
+            item.stash[ERROR] = outcome.exception
             item.stash[OUTCOME], item.stash[FEEDBACK] = _explain(outcome.exception)
             outcome.force_exception(pytest.fail.Exception(item.stash[FEEDBACK], pytrace=False))
 
@@ -122,6 +124,7 @@ class GradingPlugin:
     def pytest_runtest_makereport(self, item, call):
         report = (yield).get_result()
         if report.failed and call.excinfo is not None and OUTCOME not in item.stash:
+            item.stash[ERROR] = call.excinfo.value
             item.stash[OUTCOME], item.stash[FEEDBACK] = _explain(call.excinfo.value)
         if report.failed and call.when == 'call':
             item.stash[FEEDBACK] = clean(item.stash[FEEDBACK] + self._context(item.stash[OUTCOME]), MAX_FEEDBACK)
@@ -151,6 +154,8 @@ class GradingPlugin:
             'visibility': self._hidden_visibility if hidden else 'visible',
             'outcome': item.stash.get(OUTCOME, 'passed'),
             'feedback': clean(item.stash.get(FEEDBACK, ''), MAX_FEEDBACK),
+            'faults': list(getattr(item.stash.get(ERROR, None), 'faults', ())),
+            'diagnoses': diagnoses(item.stash.get(ERROR, None), mark.args[1]),
         }
 
 
@@ -186,6 +191,8 @@ def rng(request):
 
 def _explain(error):
     """(outcome, feedback) for the exception that failed a test."""
+    if isinstance(error, Consequence):
+        return 'consequence', str(error)
     if isinstance(error, StudentFailure):
         return error.outcome, error.message
     if isinstance(error, Mismatch):
@@ -194,6 +201,24 @@ def _explain(error):
         return 'wrong', str(error).split('\nassert ')[0] or 'a check failed'
     return 'grader_error', (f'The grader could not check this result ({type(error).__name__}: {error}); '
                             'it probably has an unexpected type or shape.')
+
+
+def diagnoses(error, function):
+    """The diagnoses of the exception that failed a test of `function`, as data:
+    [{'function', 'key', 'text'}], the key the same wherever the mistake is recognised.
+
+    A result that only follows from another function's mistake has none: that function's
+    own tests diagnose it.
+    """
+    if isinstance(error, Consequence):
+        return []
+    if isinstance(error, Mismatch):
+        return [{'function': function, 'key': cause.key, 'text': cause.text} for cause in error.causes]
+    if isinstance(error, StudentFailure) and error.outcome == 'error' and error.exception_types:
+        raised = error.exception_types[0]
+        line = next((line for line in error.message.split('\n') if line.startswith(raised)), raised)
+        return [{'function': function, 'key': f'{function} raises {raised}', 'text': line}]
+    return []
 
 
 def _test_name(item):

@@ -62,6 +62,10 @@ class Assignment:
     - solution, skeleton: folders of the reference and of the student skeleton
     - handout: the handout's Markdown file
     - left_out: functions of the parts an offering leaves out (their tests are not run)
+    - calls: ((function, (the contract functions the reference builds it on, ...)), ...): a
+      test of the function may find that its wrong result follows from theirs, and a failed
+      test of it names those of them that fail their own tests (pairs, so that the spec stays
+      hashable)
     """
 
     title: str
@@ -75,6 +79,7 @@ class Assignment:
     skeleton: str = None
     handout: str = None
     left_out: tuple = ()
+    calls: tuple = ()
 
     @property
     def suites(self):
@@ -91,6 +96,14 @@ class Assignment:
     def part_of(self, function):
         """The Part whose tests a test tagged first with `function` counts in, or None."""
         return next((part for part in self.parts if function in part.functions), None)
+
+    def module_of(self, function):
+        """The name of the module that defines `function`, or None."""
+        return next((module.name for module in self.modules if function in module.functions), None)
+
+    def built_on(self, function):
+        """{function it is built on: the name of its module}, from `calls`."""
+        return {name: self.module_of(name) for name in dict(self.calls).get(function, ())}
 
     def offering(self, numbers):
         """The assignment restricted to the parts numbered `numbers`, and to their modules."""

@@ -1,7 +1,8 @@
 """report.html, beside summary.json: what a class got right and wrong, for the instructor.
 
 The score distribution of every part, the pass rate of every test, the most frequent
-diagnoses in the feedback (with counts and an example each), the submissions that could
+diagnoses (counted from the diagnoses each failed test carries as data in its extra_data,
+never from the feedback's sentences; with an example each), the submissions that could
 not be graded and why, and the slowest submissions. Parts, tests and points are read from
 the results files, nothing else.
 
@@ -24,80 +25,10 @@ DIAGNOSES = 20
 SLOWEST = 10
 EXAMPLE = 400              # characters of a diagnosis's example
 NOT_DIAGNOSES = ('not_implemented', 'missing')   # unfinished work, counted in the pass rates
-
-QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-NUMBER = re.compile(r'(?<![\w.=])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?(?!\w|\.\d|/[A-Za-z])|\b(?:nan|inf)\b',
-                    re.IGNORECASE)
-# The values a comparison reports before it explains, once numbers are '#' and lists '[…]'.
-VALUES = re.compile(r';? at \[…\]: expected #, got #'
-                    r'|: largest relative error # \(…\) at \[…\], where the analytic gradient is # '
-                    r'and the centered difference gives #')
-SENTENCE = re.compile(r'(?<=[.?!])\s+(?=[A-Za-z])')
-RATIO = re.compile(r'^(?:Every entry is|The value is) # times the expected one: ')
-VALUES_ONLY = re.compile(r'(?:returned wrong values in # of # entries|fails the numerical gradient check)$')
-EXCEPTION = re.compile(r'[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b')
 STYLE = ('body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em;line-height:1.4}'
          'table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #999;padding:.2em .5em;'
          'text-align:left;vertical-align:top}td.n{text-align:right}caption{text-align:left;font-weight:bold}'
          'img{max-width:100%}code{white-space:pre-wrap}')
-
-
-def diagnosis(feedback, outcome='wrong'):
-    """The diagnosis a failed test's feedback gives, as a key that is the same for every
-    student who made the same mistake; None when the feedback only reports values.
-
-    Inputs:
-    - feedback: the test's output; its first line says what came back and, after the
-      values, what the difference probably means
-    - outcome: the test's outcome; for 'error' the key is the exception the student's
-      function raised
-
-    Numbers become '#', quoted text and bracketed lists '…', and the reported values are
-    dropped. The sentences after the first are the diagnosis; in a single sentence, the
-    part after its first ': ' outside brackets, or the whole sentence.
-    """
-    lines = feedback.strip().split('\n')
-    if outcome == 'error':
-        return _raised(lines)
-    sentences = SENTENCE.split(_normalised(lines[0]))
-    if len(sentences) > 1:
-        # A constant ratio reads the same for a number and an array once its subject is gone.
-        return RATIO.sub('', ' '.join(sentences[1:])).rstrip('.')
-    sentence = sentences[0].rstrip('.')
-    if VALUES_ONLY.search(sentence):
-        return None
-    return _after_colon(sentence) or sentence
-
-
-def _normalised(line):
-    """A line with quoted text and bracketed groups as '…', numbers as '#', values dropped."""
-    line = QUOTED.sub('…', line)
-    previous = None
-    while previous != line:      # innermost groups first, so that nested ones collapse too
-        previous = line
-        line = re.sub(r'\[[^\[\]]*\]', '[…]', line)
-        line = re.sub(r'\{[^{}]*\}', '{…}', line)
-        line = re.sub(r'\([^()]*\d[^()]*\)', '(…)', line)
-    return re.sub(r'\s+', ' ', VALUES.sub('', NUMBER.sub('#', line))).strip()
-
-
-def _after_colon(sentence):
-    """The text after the first ': ' outside brackets, or ''."""
-    depth = 0
-    for index, char in enumerate(sentence):
-        depth += (char in '([{') - (char in ')]}')
-        if depth == 0 and sentence.startswith(': ', index):
-            return sentence[index + 2:]
-    return ''
-
-
-def _raised(lines):
-    """'<function> raised <exception line>' from a traceback's feedback: the first line names
-    the place ('model.py, line 3, in forward'), the exception line follows the code."""
-    function = re.search(r', in (\w+)$', lines[0])
-    raised = next((line for line in lines[1:] if EXCEPTION.match(line)), lines[-1])
-    return f'{function[1] if function else "your code"} raised {_normalised(raised)}'
-
 
 def parts(collected):
     """[(part, points)] of the results with the most tests, in the natural order of the part
@@ -163,31 +94,35 @@ def diagnoses(collected, excluded=(), limit=DIAGNOSES):
 
     Over the failed tests of the submissions not `excluded` (those that could not be read
     or graded), except tests failed because a function is missing or not implemented yet.
+    A diagnosis is counted by its key, wherever it was recognised: a missing 1/N in two
+    functions is one row.
 
     Returns:
-    - rows: (diagnosis, submissions, tests, example), most submissions first, at most
-      `limit`; the example is the first line of one such feedback (two for a traceback)
-    - undiagnosed: (tests, submissions) whose feedback reports values only
+    - rows: (key, functions, submissions, tests, example), most submissions first, at most
+      `limit`; functions: the functions it was recognised in, comma-separated; the example
+      is one such diagnosis's sentence
+    - undiagnosed: (tests, submissions) whose feedback names no recognised cause
     """
     found, plain, plain_ids = {}, 0, set()
     for ident, results in collected.items():
         if ident in excluded:
             continue
         for test in results.get('tests', []):
-            outcome = test['extra_data'].get('outcome')
-            if test['status'] == 'passed' or outcome in NOT_DIAGNOSES:
+            extra = test['extra_data']
+            if test['status'] == 'passed' or extra.get('outcome') in NOT_DIAGNOSES:
                 continue
-            key = diagnosis(test.get('output', ''), outcome)
-            if key is None:
+            recognised = extra.get('diagnoses') or []
+            if not recognised:
                 plain, plain_ids = plain + 1, plain_ids | {ident}
-                continue
-            example = ' '.join(test.get('output', '').strip().split('\n')[:3 if outcome == 'error' else 1])
-            example = example if len(example) <= EXAMPLE else example[:EXAMPLE] + ' …'
-            entry = found.setdefault(key, [set(), 0, example])
-            entry[0].add(ident)
-            entry[1] += 1
-    rows = [(key, len(ids), tests, example) for key, (ids, tests, example) in found.items()]
-    return sorted(rows, key=lambda row: (-row[1], -row[2], row[0]))[:limit], (plain, len(plain_ids))
+            for diagnosis in recognised:
+                text = diagnosis['text'] if len(diagnosis['text']) <= EXAMPLE else diagnosis['text'][:EXAMPLE] + ' …'
+                entry = found.setdefault(diagnosis['key'], [set(), set(), 0, text])
+                entry[0].add(ident)
+                entry[1].add(diagnosis['function'])
+                entry[2] += 1
+    rows = [(key, ', '.join(sorted(functions)), len(ids), tests, example)
+            for key, (ids, functions, tests, example) in found.items()]
+    return sorted(rows, key=lambda row: (-row[2], -row[3], row[0]))[:limit], (plain, len(plain_ids))
 
 
 def ungraded(facts):
@@ -322,14 +257,14 @@ def _diagnoses_section(found):
     """The diagnoses' heading, how they were grouped, and their table; found: as diagnoses gives."""
     rows, (plain, plain_submissions) = found
     return ['<h2>Most frequent diagnoses</h2>',
-            '<p>Failed tests grouped by what their feedback says the mistake probably is (numbers shown as #, '
-            'values left out), most submissions first. Tests failed because a function is missing or not '
-            'implemented yet are left out here, as the pass rates count them; so are the '
-            f'{plain} failed tests (of {plain_submissions} submissions) whose feedback only reports the values '
-            'that differ, often a consequence of a mistake diagnosed elsewhere. Examples quote student code: '
-            'read them as text.</p>',
-            table(f'The {len(rows)} most frequent diagnoses', ['Diagnosis', 'Submissions', 'Tests', 'Example'],
-                  rows, numeric=(1, 2)) if rows else '<p>None.</p>']
+            '<p>The causes the grader recognised in failed tests, counted wherever they were recognised, most '
+            'submissions first. Tests failed because a function is missing or not implemented yet are left out '
+            f'here, as the pass rates count them; so are the {plain} failed tests (of {plain_submissions} '
+            'submissions) whose feedback names no recognised cause and only reports what differs. Examples '
+            'may quote student output: read them as text.</p>',
+            table(f'The {len(rows)} most frequent diagnoses',
+                  ['Diagnosis', 'Functions', 'Submissions', 'Tests', 'Example'], rows, numeric=(2, 3))
+            if rows else '<p>None.</p>']
 
 
 def write(collected, facts, path):

@@ -3,8 +3,12 @@
 The format is Gradescope's results.json: top-level score, execution_time, output and
 tests[], each test with name, score, max_score, status, output, tags and visibility.
 Whatever Gradescope has no field for goes in extra_data: each test's outcome, part and
-title (its name without the part), and for the run the parts in order, so that reports
-never parse a test's name.
+title (its name without the part), the diagnoses of a failure as data, and for the run the
+parts in order, so that reports never parse a test's name or feedback.
+
+A test whose result only follows from another function's mistake (outcome 'consequence')
+keeps its points when a test of that function fails in the same run: the mistake costs
+points once, in the tests that name it.
 """
 
 OUTCOME_TEXT = {
@@ -19,7 +23,11 @@ OUTCOME_TEXT = {
     'crash': 'crashed',
     'memory': 'out of memory',
     'grader_error': 'could not be checked',
+    'consequence': 'not counted here: a function it calls is wrong',
 }
+
+
+SHOWN_TESTS = 2        # of the failing tests a consequence names
 
 
 def build(report, spec, notes, leaderboard, extra):
@@ -35,7 +43,7 @@ def build(report, spec, notes, leaderboard, extra):
     Returns:
     - the results dict; its score is the sum of its tests' scores
     """
-    tests = [_test(entry) for entry in report.get('tests', [])]
+    tests = settled([_test(entry) for entry in report.get('tests', [])], dict(spec.calls))
     score = points(sum(test['score'] for test in tests))
     parts = [part.name for part in spec.parts]
     worth = points(sum(test['max_score'] for test in tests))
@@ -78,8 +86,80 @@ def _test(entry):
             'nodeid': entry['nodeid'],
             'duration': round(sum(entry.get(stage, {}).get('duration', 0.0)
                                   for stage in ('setup', 'call', 'teardown')), 4),
+            'faults': meta['faults'],
+            'diagnoses': meta['diagnoses'],
         },
     }
+
+
+def settled(tests, calls):
+    """The tests with each consequence scored, and failures that may follow from another
+    function's told so.
+
+    A consequence passes, with its points and its note, when the mistake goes back to
+    functions that fail tests of their own (through consequences of consequences: a wrong
+    f makes g's results wrong, and those of h, built on g, through them); else it
+    fails, its feedback saying why. A test failed in its own right names the functions it is
+    built on (`calls`, transitively) that fail their own tests. A test is a test of the
+    function it is tagged with first.
+
+    Inputs:
+    - tests: Gradescope tests, as _test builds them
+    - calls: {function: (the functions it is built on, ...)}, the spec's
+    """
+    own, consequences = {}, {}
+    for test in tests:
+        function, extra = test['tags'][0], test['extra_data']
+        if extra['outcome'] == 'consequence':
+            consequences.setdefault(function, set()).update(extra['faults'])
+        elif test['status'] == 'failed':
+            own.setdefault(function, []).append(test['name'])
+
+    def roots(name, seen=()):
+        """The functions failing tests of their own that a wrong result of `name` goes back to."""
+        if name in own:
+            return [name]
+        found = []
+        for fault in sorted(consequences.get(name, ())):
+            if fault not in seen:
+                found += [root for root in roots(fault, (*seen, name)) if root not in found]
+        return found
+
+    for test in tests:
+        extra = test['extra_data']
+        if extra['outcome'] == 'consequence':
+            _settle_consequence(test, {fault: roots(fault) for fault in extra['faults']}, own)
+        elif test['status'] == 'failed':
+            failing = [name for name in _built_on(test['tags'][0], calls) if name in own]
+            if failing:
+                test['output'] += (f'\nThis test relies on your {" and ".join(failing)}, which '
+                                   f'{"fails its" if len(failing) == 1 else "fail their"} own tests: fix '
+                                   f'{"it" if len(failing) == 1 else "them"} first.')
+    return tests
+
+
+def _settle_consequence(test, roots, own):
+    """Score a consequence: passed when every fault goes back to functions failing tests of their own."""
+    untested = [fault for fault, found in roots.items() if not found]
+    if untested:
+        test['extra_data']['outcome'] = 'wrong'
+        test['output'] += (f'\nNo test of {" or ".join(untested)} failed in this run, so this test counts '
+                           'the mistake.')
+        return
+    test['status'], test['score'] = 'passed', test['max_score']
+    for name in dict.fromkeys(root for found in roots.values() for root in found):
+        test['output'] += f'\nThe tests that grade {name}: {"; ".join(own[name][:SHOWN_TESTS])}'
+
+
+def _built_on(function, calls):
+    """The functions `function` is built on, directly or through others, nearest first."""
+    found, frontier = [], list(calls.get(function, ()))
+    while frontier:
+        name = frontier.pop(0)
+        if name not in found and name != function:
+            found.append(name)
+            frontier += calls.get(name, ())
+    return found
 
 
 def part_totals(tests, parts):

@@ -52,7 +52,7 @@ def print_table(results, verbose=True):
             if len(line) > WIDTH - 13:
                 line = line[:WIDTH - 16] + '...'
             print(f'{line:<{WIDTH - 12}}{test["score"]:>5g} / {test["max_score"]:g}')
-            if test['status'] != 'passed':
+            if test['output']:
                 outcome = OUTCOME_TEXT.get(test['extra_data']['outcome'], test['extra_data']['outcome'])
                 print(textwrap.indent(f'[{outcome}] {test["output"]}', ' ' * 7))
     print('-' * WIDTH)

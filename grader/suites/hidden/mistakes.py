@@ -1,13 +1,16 @@
 """The mistakes students make in this homework, each written once.
 
 Every function returns known_mistakes for grader.checks: pairs (the value a mistake
-gives, the explanation a student reads). A pair is only shown when the submission's
-result equals that value, so an explanation never claims a cause it has not recognised.
+gives, the explanation a student reads: a sentence, or a Cause whose key groups it with the
+same mistake recognised elsewhere). A pair is only shown when the submission's result
+equals that value, so an explanation never claims a cause it has not recognised.
 The hidden suite uses them, and tools/expected.py to write the public suite's data;
 nothing here depends on the reference solution.
 """
 
 import numpy as np
+
+from grader.engine.checks import Cause
 
 
 def _softmax(x):
@@ -48,7 +51,8 @@ def gradCE_mistakes(target, prediction):
     return [(wrt_probabilities / n, WRT_PROBABILITIES),
             (wrt_probabilities, WRT_PROBABILITIES + ' (and the 1/N is missing)'),
             ((_softmax(prediction) - target) / n, SOFTMAX_AGAIN + ': gradCE is (prediction - target) / N'),
-            (prediction - target, 'the average over N samples needs a 1/N'),
+            (prediction - target, Cause('missing 1/N', f'a missing 1/N (N = {n}): average over the batch, '
+                                                       'do not only sum')),
             ((target - prediction) / n, 'the sign is flipped: prediction - target')]
 
 
@@ -72,7 +76,8 @@ def l2_loss_mistakes(data_loss, weights, reg, batch, biases=()):
                       'the penalty is lambda/2 * sum(W**2), not lambda/(2N) * sum(W**2): it is added once, '
                       'not averaged over the samples'),
                      (batch * data_loss + reg / 2 * penalty,
-                      f'a missing 1/N (N = {batch}): the cross-entropy is the mean over the samples, not the sum')]
+                      Cause('missing 1/N', f'a missing 1/N (N = {batch}): the cross-entropy is the mean over the '
+                                           'samples, not the sum'))]
     if biases:
         with_biases = penalty + sum(float(np.sum(np.square(b))) for b in biases)
         mistakes.append((data_loss + reg / 2 * with_biases, 'biases are not regularised'))
@@ -95,8 +100,8 @@ def l2_gradient_mistakes(grad, W, reg, batch):
                 (data, 'the L2 term lambda * W is missing from the gradient')]
     if batch > 1:
         mistakes += [(data + reg * W / batch, 'the L2 term is lambda * W, not lambda * W / N'),
-                     (batch * data + reg * W, f'a missing 1/N (N = {batch}) in the cross-entropy part of the '
-                                              'gradient: average over the batch')]
+                     (batch * data + reg * W, Cause('missing 1/N', f'a missing 1/N (N = {batch}) in the cross-entropy '
+                                                                   'part of the gradient: average over the batch'))]
     return mistakes
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from grader.engine.checks import expect_array
 from grader.spec import ACTIVATIONS
+from grader.suites.hidden.given import expect_result_given
 from solution import activations as ref
-
 
 
 def with_exact_zeros(rng):
@@ -54,7 +54,8 @@ def test_actFun_on_random_inputs(student, rng):
     """actFun matches the reference for every activation, float32 inputs included"""
     z = rng.standard_normal((6, 4)) * 3
     for act in ACTIVATIONS:
-        expect_array(student.activations.actFun(z, act), ref.actFun(z, act), f"actFun(z, '{act}')")
+        expect_result_given(student, ref, 'actFun', lambda: ref.actFun(z, act),
+                            student.activations.actFun(z, act), f"actFun(z, '{act}')")
         expect_array(student.activations.actFun(z.astype(np.float32), act), ref.actFun(z, act),
                      f"actFun(z, '{act}') for float32 z", rtol=1e-5, atol=1e-6)
 
@@ -68,5 +69,5 @@ def test_diff_actFun_on_random_and_large_inputs(student, rng):
         wrong = [(ref.actFun(z, act), itself.get(act, f'that is {act} itself, not its derivative'))]
         if act == 'tanh':
             wrong.append((1 - z ** 2, "tanh' = 1 - tanh(z)**2: square tanh(z), not z"))
-        expect_array(student.activations.diff_actFun(z, act), ref.diff_actFun(z, act),
-                     f"diff_actFun(z, '{act}')", known_mistakes=wrong)
+        expect_result_given(student, ref, 'diff_actFun', lambda: ref.diff_actFun(z, act),
+                            student.activations.diff_actFun(z, act), f"diff_actFun(z, '{act}')", known_mistakes=wrong)

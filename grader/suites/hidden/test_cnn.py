@@ -4,13 +4,14 @@ centered differences of its functions; its training, and its accuracy on the dig
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_gradient, expect_keys, expect_labels,
-                                  expect_scalar)
+from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_given, expect_gradient, expect_keys,
+                                  expect_labels, expect_scalar)
 from grader.engine.gradcheck import numerical_gradients
 from grader.spec import THRESHOLDS
 from grader.suites.hidden.cnn_mistakes import (FLATTEN, conv_backward_mistakes, conv_forward_mistakes, expect_cnn_recipe,
                                         flatten_mistakes, maxpool_backward_mistakes, maxpool_forward_mistakes)
 from grader.suites.hidden.cnn_training import expect_cnn_fit
+from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
 from grader.suites.public.cnn_checks import expect_known, result_tuple
 from grader.suites.hidden.training import cnn_shapes, contract_params, expect_accuracy
@@ -168,8 +169,10 @@ def test_cnn_loss_on_random_networks(student, rng):
                                         [params[w] for w in ('W1', 'W2', 'W3')], reg, len(y),
                                         [params[b] for b in ('b1', 'b2', 'b3')])
             flattened = flatten_mistake(X, y, params, reg)
-            expect_scalar(got[0], ref.cnn_loss_and_grads(X, y, params, reg)[0], f'the loss of {what}', batch=len(y),
-                          classes=3, known_mistakes=mistakes + [(flattened[0], FLATTEN)])
+            # The loss is computed by the forward pass that cnn_predict is built on too.
+            expect_result_given(student, ref, 'cnn_predict', lambda: ref.cnn_loss_and_grads(X, y, params, reg)[0],
+                                got[0], f'the loss of {what}', check=expect_scalar, batch=len(y), classes=3,
+                                known_mistakes=mistakes + [(flattened[0], FLATTEN)])
 
 
 def flatten_mistake(X, y, params, reg):
@@ -200,7 +203,11 @@ def test_cnn_gradient_check(student, rng, k):
                          for shape in ((1, filters), (filters, 1))]
         expect_known(expect_gradient, grads[name], numeric[name], f"{what}: grads['{name}']", mistakes, batch=len(y))
 
-    expect_every([lambda name=name: check(name) for name in params])
+    expect_given(lambda: expect_every([lambda name=name: check(name) for name in params]),
+                 lambda: faults_given(student, ref, 'cnn_loss_and_grads',
+                                      lambda: ref.cnn_loss_and_grads(X, y, params, reg)[1], grads,
+                                      f'the grads of {what}'),
+                 f'the grads of {what}')
 
 
 @pytest.mark.points(0.5, 'cnn_predict')
@@ -212,7 +219,8 @@ def test_cnn_predict_on_a_random_network(student, rng):
     while len(np.unique(ref.cnn_predict(X, params))) < 3:
         X, _, params = network(rng, 20, 3, (2, 4, 6), 3, 5, 4)
     got = expect_labels(student.cnn.cnn_predict(X, params), 20, 4, f'cnn_predict(X, params) for X {X.shape}')
-    expect_array(got.astype(float), ref.cnn_predict(X, params), f'cnn_predict(X, params) for X {X.shape}')
+    expect_result_given(student, ref, 'cnn_predict', lambda: ref.cnn_predict(X, params), got.astype(float),
+                        f'cnn_predict(X, params) for X {X.shape}')
 
 
 @pytest.mark.points(1.0, 'cnn_fit')

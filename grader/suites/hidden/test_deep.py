@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_gradient, expect_keys, expect_labels,
-                           expect_scalar)
+from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_given, expect_gradient, expect_keys,
+                                  expect_labels, expect_scalar)
 from grader.engine.gradcheck import numerical_gradients
+from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.suites.hidden.initialisation import expect_recipe
 from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
 from grader.spec import ACTIVATIONS, THRESHOLDS
@@ -40,9 +41,10 @@ def test_deep_feedforward_at_several_depths(student, rng):
     for layers in DEPTHS:
         for act in ACTIVATIONS:
             net = deep_net(rng, layers, 6, act)
-            expect_array(student.deep.deep_feedforward(net['X'], net['params'], act),
-                         ref.deep_feedforward(net['X'], net['params'], act),
-                         f"deep_feedforward(X, params, '{act}') for layers {layers}")
+            expect_result_given(student, ref, 'deep_feedforward',
+                                lambda: ref.deep_feedforward(net['X'], net['params'], act),
+                                student.deep.deep_feedforward(net['X'], net['params'], act),
+                                f"deep_feedforward(X, params, '{act}') for layers {layers}")
 
 
 @pytest.mark.points(0.3, 'deep_feedforward')
@@ -50,9 +52,10 @@ def test_deep_feedforward_without_hidden_layers(student, rng):
     """deep_feedforward for layers [D, C]: no hidden layer, softmax regression"""
     for act in ACTIVATIONS:
         net = deep_net(rng, NO_HIDDEN_LAYER, 6, act)
-        expect_array(student.deep.deep_feedforward(net['X'], net['params'], act),
-                     ref.deep_feedforward(net['X'], net['params'], act),
-                     f"deep_feedforward(X, params, '{act}') for layers {NO_HIDDEN_LAYER}")
+        expect_result_given(student, ref, 'deep_feedforward',
+                            lambda: ref.deep_feedforward(net['X'], net['params'], act),
+                            student.deep.deep_feedforward(net['X'], net['params'], act),
+                            f"deep_feedforward(X, params, '{act}') for layers {NO_HIDDEN_LAYER}")
 
 
 @pytest.mark.points(0.6, 'deep_loss')
@@ -64,9 +67,10 @@ def test_deep_loss_with_l2(student, rng):
         mistakes = l2_loss_mistakes(ref.deep_loss(X, y, params, 'tanh', 0.0),
                                     [v for k, v in params.items() if k.startswith('W')], reg, 7,
                                     [v for k, v in params.items() if k.startswith('b')])
-        expect_scalar(student.deep.deep_loss(X, y, params, 'tanh', reg), ref.deep_loss(X, y, params, 'tanh', reg),
-                      f"deep_loss(X, y, params, 'tanh', {reg:.3g}) for layers {layers}", batch=7,
-                      known_mistakes=mistakes)
+        expect_result_given(student, ref, 'deep_loss', lambda: ref.deep_loss(X, y, params, 'tanh', reg),
+                            student.deep.deep_loss(X, y, params, 'tanh', reg),
+                            f"deep_loss(X, y, params, 'tanh', {reg:.3g}) for layers {layers}", check=expect_scalar,
+                            batch=7, known_mistakes=mistakes)
 
 
 def check_deep_backprop(student, net, layers, act, reg):
@@ -81,7 +85,10 @@ def check_deep_backprop(student, net, layers, act, reg):
                     else l2_bias_mistakes(numeric[name], params[name], reg))
         expect_gradient(grads[name], numeric[name], f"{what}['{name}']", batch=len(net['y']), known_mistakes=mistakes)
 
-    expect_every([lambda name=name: check(name) for name in params])
+    expect_given(lambda: expect_every([lambda name=name: check(name) for name in params]),
+                 lambda: faults_given(student, ref, 'deep_backprop',
+                                      lambda: ref.deep_backprop(net['X'], net['y'], params, act, reg), grads, what),
+                 what)
 
 
 @pytest.mark.points(0.6, 'deep_backprop')
@@ -110,7 +117,8 @@ def test_deep_predict(student, rng):
         net = deep_net(rng, [3, 6, 5, 4], 25, 'relu')
     got = expect_labels(student.deep.deep_predict(net['X'], net['params'], 'relu'), 25, 4,
                         "deep_predict(X, params, 'relu')")
-    expect_array(got.astype(float), ref.deep_predict(net['X'], net['params'], 'relu'), "deep_predict(X, params, 'relu')")
+    expect_result_given(student, ref, 'deep_predict', lambda: ref.deep_predict(net['X'], net['params'], 'relu'),
+                        got.astype(float), "deep_predict(X, params, 'relu')")
 
 
 @pytest.mark.points(0.6, 'deep_fit')

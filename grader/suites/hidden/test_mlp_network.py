@@ -4,10 +4,12 @@ replayed with the reference's gradients, and what it learns."""
 import numpy as np
 import pytest
 
-from grader.engine.checks import Mismatch, expect_array, expect_every, expect_gradient, expect_labels, expect_scalar
+from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_given, expect_gradient, expect_labels,
+                                  expect_scalar)
 from grader.engine.gradcheck import numerical_gradients
 from grader.spec import ACTIVATIONS, THRESHOLDS
 from grader.suites.hidden import mlp_network as net
+from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.suites.hidden.mistakes import l2_gradient_mistakes
 from grader.suites.hidden.mlp_mistakes import mlp_loss_mistakes, mlp_predict_mistakes
 from grader.suites.hidden.mlp_training import (expect_dropout_fit, expect_fit_follows, expect_history, expect_init_mlp,
@@ -52,10 +54,15 @@ def check_mlp_loss_and_grads(student, case, layers, act, reg, keep_prob, seed):
         mistakes = l2_gradient_mistakes(numeric[name], params[name], reg, len(y)) if name.startswith('W') else ()
         expect_gradient(grads[name], numeric[name], f"{what}: grads['{name}']", batch=len(y), known_mistakes=mistakes)
 
-    expect_every([lambda: expect_scalar(loss, ref.mlp_loss_and_grads(X, y, params, act, reg, keep_prob, seed)[0],
-                                        f'{what}: loss', batch=len(y),
-                                        known_mistakes=mlp_loss_mistakes(X, y, params, act, reg, keep_prob, seed))]
-                 + [lambda name=name: check(name) for name in learned])
+    expect_given(lambda: expect_every(
+                     [lambda: expect_scalar(loss, ref.mlp_loss_and_grads(X, y, params, act, reg, keep_prob, seed)[0],
+                                            f'{what}: loss', batch=len(y),
+                                            known_mistakes=mlp_loss_mistakes(X, y, params, act, reg, keep_prob, seed))]
+                     + [lambda name=name: check(name) for name in learned]),
+                 lambda: faults_given(student, ref, 'mlp_loss_and_grads',
+                                      lambda: ref.mlp_loss_and_grads(X, y, params, act, reg, keep_prob, seed),
+                                      (loss, grads), what),
+                 what)
 
 
 @pytest.mark.points(0.4, 'mlp_loss_and_grads')
@@ -89,8 +96,8 @@ def test_mlp_predict_in_inference_mode(student, rng):
     X, params, alone = predict_case(rng, layers, 30)
     what = "mlp_predict(X, params, 'relu')"
     got = expect_labels(student.mlp.mlp_predict(X, params, 'relu'), 30, 4, what)
-    expect_array(got.astype(float), ref.mlp_predict(X, params, 'relu'), what,
-                 known_mistakes=mlp_predict_mistakes(X, params, 'relu'))
+    expect_result_given(student, ref, 'mlp_predict', lambda: ref.mlp_predict(X, params, 'relu'), got.astype(float),
+                        what, known_mistakes=mlp_predict_mistakes(X, params, 'relu'))
     for i in alone:
         one = f"mlp_predict(X[{i}:{i + 1}], params, 'relu'), one sample alone"
         label = expect_labels(student.mlp.mlp_predict(X[i:i + 1], params, 'relu'), 1, 4, one)
@@ -99,7 +106,8 @@ def test_mlp_predict_in_inference_mode(student, rng):
     plain = mlp_net(rng, layers, 20, 'tanh', False)
     what = "mlp_predict(X, params, 'tanh') without batch norm"
     got = expect_labels(student.mlp.mlp_predict(plain['X'], plain['params'], 'tanh'), 20, 4, what)
-    expect_array(got.astype(float), ref.mlp_predict(plain['X'], plain['params'], 'tanh'), what)
+    expect_result_given(student, ref, 'mlp_predict', lambda: ref.mlp_predict(plain['X'], plain['params'], 'tanh'),
+                        got.astype(float), what)
 
 
 def replayed_fit(student, X, y, layers, fit, **validation):

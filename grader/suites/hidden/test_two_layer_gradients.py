@@ -2,8 +2,9 @@
 
 import pytest
 
-from grader.engine.checks import expect_array, expect_gradient
+from grader.engine.checks import expect_array, expect_given, expect_gradient
 from grader.engine.gradcheck import numerical_gradients
+from grader.suites.hidden.given import faults_given
 from grader.suites.hidden.mistakes import hidden_layer_mistakes
 from solution import activations, losses, two_layer as ref
 
@@ -30,6 +31,16 @@ def label(shape):
     return 'N={}, D={}, H={}, C={}'.format(*shape)
 
 
+def expect_gradient_given(student, name, args, numeric, what, batch, known_mistakes=()):
+    """Check the submission's dL_d<name>(*args) against the numerical gradient or, when it fails,
+    against the reference's derivation run on the submission's own gradCE, gradRelu and compute."""
+    got = getattr(student.two_layer, f'dL_d{name}')(*args)
+    expect_given(lambda: expect_gradient(got, numeric, what, batch=batch, known_mistakes=known_mistakes),
+                 lambda: faults_given(student, ref, f'dL_d{name}', lambda: getattr(ref, f'dL_d{name}')(*args), got,
+                                      what),
+                 what)
+
+
 @pytest.mark.points(0.6, 'compute')
 def test_compute_on_random_inputs(student, rng):
     """compute matches x @ W + b on random inputs"""
@@ -43,10 +54,10 @@ def test_dL_dW_o(student, rng):
     """dL_dW_o passes the numerical gradient check, C = 2 and C = 10"""
     for shape in SHAPES:
         net, h, prediction, numeric = checked(rng, shape)
-        expect_gradient(student.two_layer.dL_dW_o(net['target'], prediction, h), numeric['W_o'],
-                        f'dL_dW_o(target, prediction, h), {label(shape)}', batch=shape[0],
-                        known_mistakes=[((prediction - net['target']).T @ h,
-                                         'the product is the wrong way round: h^T (N, H)^T times dLoss/do (N, C)')])
+        expect_gradient_given(student, 'W_o', (net['target'], prediction, h), numeric['W_o'],
+                              f'dL_dW_o(target, prediction, h), {label(shape)}', batch=shape[0],
+                              known_mistakes=[((prediction - net['target']).T @ h, 'the product is the wrong way '
+                                               'round: h^T (N, H)^T times dLoss/do (N, C)')])
 
 
 @pytest.mark.points(1.2, 'dL_db_o')
@@ -54,8 +65,8 @@ def test_dL_db_o(student, rng):
     """dL_db_o passes the numerical gradient check, C = 2 and C = 10"""
     for shape in SHAPES:
         net, _, prediction, numeric = checked(rng, shape)
-        expect_gradient(student.two_layer.dL_db_o(net['target'], prediction), numeric['b_o'],
-                        f'dL_db_o(target, prediction), {label(shape)}', batch=shape[0])
+        expect_gradient_given(student, 'b_o', (net['target'], prediction), numeric['b_o'],
+                              f'dL_db_o(target, prediction), {label(shape)}', batch=shape[0])
 
 
 @pytest.mark.points(2.4, 'dL_dW_h')
@@ -64,9 +75,9 @@ def test_dL_dW_h(student, rng):
     for shape in SHAPES:
         net, h, prediction, numeric = checked(rng, shape)
         args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
-        expect_gradient(student.two_layer.dL_dW_h(*args), numeric['W_h'],
-                        f'dL_dW_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
-                        known_mistakes=hidden_layer_mistakes(*args)['W_h'])
+        expect_gradient_given(student, 'W_h', args, numeric['W_h'],
+                              f'dL_dW_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
+                              known_mistakes=hidden_layer_mistakes(*args)['W_h'])
 
 
 @pytest.mark.points(1.2, 'dL_db_h')
@@ -75,20 +86,12 @@ def test_dL_db_h(student, rng):
     for shape in SHAPES:
         net, _, prediction, numeric = checked(rng, shape)
         args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
-        expect_gradient(student.two_layer.dL_db_h(*args), numeric['b_h'],
-                        f'dL_db_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
-                        known_mistakes=hidden_layer_mistakes(*args)['b_h'])
+        expect_gradient_given(student, 'b_h', args, numeric['b_h'],
+                              f'dL_db_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
+                              known_mistakes=hidden_layer_mistakes(*args)['b_h'])
 
 
 ONE_SAMPLE = (1, 3, 4, 3)
-
-
-def _gradient_for_one_sample(two_layer, name, net, h, prediction):
-    args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
-    calls = {'W_o': lambda: two_layer.dL_dW_o(net['target'], prediction, h),
-             'b_o': lambda: two_layer.dL_db_o(net['target'], prediction),
-             'W_h': lambda: two_layer.dL_dW_h(*args), 'b_h': lambda: two_layer.dL_db_h(*args)}
-    return calls[name]()
 
 
 @pytest.mark.parametrize('name', [pytest.param(name, marks=pytest.mark.points(0.15, f'dL_d{name}'))
@@ -97,6 +100,6 @@ def test_gradient_for_a_batch_of_one(student, rng, name):
     """the gradient for a batch of one sample"""
     net, h, prediction, numeric = checked(rng, ONE_SAMPLE)
     args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
-    expect_gradient(_gradient_for_one_sample(student.two_layer, name, net, h, prediction), numeric[name],
-                    f'dL_d{name} for one sample, {label(ONE_SAMPLE)}', batch=1,
-                    known_mistakes=hidden_layer_mistakes(*args).get(name, []))
+    arguments = {'W_o': (net['target'], prediction, h), 'b_o': (net['target'], prediction)}.get(name, args)
+    expect_gradient_given(student, name, arguments, numeric[name], f'dL_d{name} for one sample, {label(ONE_SAMPLE)}',
+                          batch=1, known_mistakes=hidden_layer_mistakes(*args).get(name, []))

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_gradient, expect_keys, expect_labels,
-                           expect_scalar)
+from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_given, expect_gradient, expect_keys,
+                                  expect_labels, expect_scalar)
+from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.engine.gradcheck import numerical_gradients
 from grader.suites.hidden.initialisation import expect_recipe
 from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
@@ -39,9 +40,9 @@ def test_feedforward_on_random_params(student, rng):
     for act in ACTIVATIONS:
         for classes in (2, 10):
             net = two_layer_net(rng, 8, 4, 6, classes, act)
-            expect_array(student.two_layer.feedforward(net['X'], net['params'], act),
-                         ref.feedforward(net['X'], net['params'], act),
-                         f"feedforward(X, params, '{act}') with C={classes}", classes=classes)
+            expect_result_given(student, ref, 'feedforward', lambda: ref.feedforward(net['X'], net['params'], act),
+                                student.two_layer.feedforward(net['X'], net['params'], act),
+                                f"feedforward(X, params, '{act}') with C={classes}", classes=classes)
 
 
 @pytest.mark.points(0.6, 'calculate_loss')
@@ -53,9 +54,10 @@ def test_calculate_loss_on_random_params(student, rng):
         for reg in (0.0, float(rng.uniform(0.05, 0.5))):
             mistakes = l2_loss_mistakes(ref.calculate_loss(X, y, params, act, 0.0), [params['W1'], params['W2']],
                                         reg, 9, [params['b1'], params['b2']])
-            expect_scalar(student.two_layer.calculate_loss(X, y, params, act, reg),
-                          ref.calculate_loss(X, y, params, act, reg), f"calculate_loss(X, y, params, '{act}', {reg:.3g})",
-                          batch=9, classes=4, known_mistakes=mistakes)
+            expect_result_given(student, ref, 'calculate_loss', lambda: ref.calculate_loss(X, y, params, act, reg),
+                                student.two_layer.calculate_loss(X, y, params, act, reg),
+                                f"calculate_loss(X, y, params, '{act}', {reg:.3g})", check=expect_scalar, batch=9,
+                                classes=4, known_mistakes=mistakes)
 
 
 def check_backprop(student, net, act, reg, context=''):
@@ -71,7 +73,10 @@ def check_backprop(student, net, act, reg, context=''):
         expect_gradient(grads[name], numeric[name], f"{what}['{name}']{context}", batch=len(y),
                         known_mistakes=mistakes)
 
-    expect_every([lambda name=name: check(name) for name in params])
+    expect_given(lambda: expect_every([lambda name=name: check(name) for name in params]),
+                 lambda: faults_given(student, ref, 'backprop', lambda: ref.backprop(X, y, params, act, reg), grads,
+                                      what + context),
+                 what + context)
 
 
 @pytest.mark.points(0.6, 'backprop')
@@ -92,9 +97,10 @@ def test_backprop_for_one_sample_and_ten_classes(student, rng):
 def test_predict_on_random_params(student, rng):
     """predict matches the reference's labels"""
     net = two_layer_net(rng, 20, 3, 6, 5, 'relu')
-    got = expect_labels(student.two_layer.predict(net['X'], net['params'], 'relu'), 20, 5,
-                        "predict(X, params, 'relu')")
-    expect_array(got.astype(float), ref.predict(net['X'], net['params'], 'relu'), "predict(X, params, 'relu')")
+    what = "predict(X, params, 'relu')"
+    got = expect_labels(student.two_layer.predict(net['X'], net['params'], 'relu'), 20, 5, what)
+    expect_result_given(student, ref, 'predict', lambda: ref.predict(net['X'], net['params'], 'relu'),
+                        got.astype(float), what)
 
 
 @pytest.mark.points(0.6, 'momentum_step')

@@ -2,7 +2,8 @@
 
 `make assignment` writes those files from the reference (tools/expected*.py): the answers
 the tests compare with, and the wrong answers of the known mistakes the feedback names,
-each as a pair [value, explanation]. Nothing shipped to students computes an answer.
+each as a pair [value, explanation], the explanation a sentence or a Cause's
+{"key", "text"}. Nothing shipped to students computes an answer.
 """
 
 import json
@@ -10,6 +11,8 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from grader.engine.checks import Cause
 
 FOLDER = Path(__file__).parent
 
@@ -35,5 +38,6 @@ def expected(key, file='expected.json'):
 
 def mistakes(key, file='expected.json'):
     """The known wrong answers of one public case: [(value, explanation)], value decoded as
-    expected() decodes an answer."""
-    return [(_decoded(value), why) for value, why in _load(file)['mistakes'].get(key, [])]
+    expected() decodes an answer, the explanation a sentence or a Cause."""
+    return [(_decoded(value), Cause(**why) if isinstance(why, dict) else why)
+            for value, why in _load(file)['mistakes'].get(key, [])]

@@ -1,0 +1,109 @@
+"""Relative expectations: what a composite function should return given the submission's own
+results of the functions it calls.
+
+The reference's composite is run in the grader with those functions replaced by stand-ins
+that ask the submission for its result through the seam (plain data back, no submission
+code here) and note the ones whose result differs from the reference's on the same inputs.
+The derivation is written once, in solution/; a test passes the stand-ins' verdict to
+checks.expect_given, so that a wrong gradCE costs points in gradCE's tests only, not again
+in every gradient built on it.
+"""
+
+from contextlib import contextmanager
+from unittest import mock
+
+import numpy as np
+
+from grader.engine.checks import expect_array, expect_given, expect_keys
+from grader.spec import SPEC
+
+
+def _same(got, want):
+    """Whether a stand-in's result is the reference's: arrays, numbers, or tuples of them."""
+    if isinstance(want, tuple):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(_same, got, want))
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == np.shape(want) and np.allclose(got, want, rtol=1e-7, atol=1e-10)
+
+
+class Own:
+    """Stand-ins for the functions a reference module calls, answering with the submission's results.
+
+    A function of a module this grading leaves out (an offering of some parts) is not graded
+    here, so it cannot be at fault: its stand-in answers with the reference's result.
+
+    Inputs:
+    - student: the seam
+    - names: {function name: module of the submission that defines it}, e.g. {'gradCE': 'losses'}
+    - reference: {function name: the reference's function}, to know which results are wrong
+    """
+
+    def __init__(self, student, names, reference):
+        self.faults = []
+        self._student, self._names, self._reference = student, names, reference
+
+    def _stand_in(self, name):
+        module = getattr(self._student, self._names[name], None)
+        if module is None:
+            return self._reference[name]
+
+        def call(*args, **kwargs):
+            got = getattr(module, name)(*args, **kwargs)
+            if not _same(got, self._reference[name](*args, **kwargs)) and name not in self.faults:
+                self.faults.append(name)
+            return tuple(got) if isinstance(got, list) else got
+        return call
+
+    @contextmanager
+    def inside(self, module):
+        """The reference `module` with the named functions replaced by the stand-ins."""
+        with mock.patch.multiple(module, **{name: self._stand_in(name) for name in self._names}):
+            yield
+
+
+def faults_given(student, module, function, call, got, what, rtol=1e-6, atol=1e-9):
+    """For expect_given: the names of the functions at fault when `got` is what the reference's
+    `call` returns with the submission's own results of the functions `function` is built on
+    (SPEC.calls), else ().
+
+    Inputs:
+    - student: the seam
+    - module: the reference module whose function `call` runs, e.g. solution.two_layer
+    - function: the composite, e.g. 'dL_dW_h'
+    - call: function of no arguments running the reference's composite
+    - got: what the submission's composite returned: an array, a float, a dict of arrays, or a
+      tuple whose items are any of these
+    - what: how to name the call
+    """
+    names = SPEC.built_on(function)
+    own = Own(student, names, {name: getattr(module, name) for name in names})
+    with own.inside(module):
+        relative = call()
+    _expect_like(got, relative, what, rtol, atol)
+    return tuple(own.faults)
+
+
+def _expect_like(got, want, what, rtol, atol):
+    """Mismatch unless got equals want, item by item for tuples and dicts."""
+    if isinstance(want, tuple):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            raise AssertionError(what)
+        for item, wanted in zip(got, want):
+            _expect_like(item, wanted, what, rtol, atol)
+    elif isinstance(want, dict):
+        for key in expect_keys(got, want, what):
+            _expect_like(got[key], want[key], what, rtol, atol)
+    else:
+        expect_array(np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64), what,
+                     rtol=rtol, atol=atol)
+
+
+def expect_result_given(student, module, function, call, got, what, check=expect_array, **options):
+    """check(got, call(), what, **options) and, when it fails, the same against the reference's
+    `call` run on the submission's own results of the functions `function` is built on:
+    checks.expect_given for a result the reference computes. check: expect_array or expect_scalar."""
+    expect_given(lambda: check(got, call(), what, **options),
+                 lambda: faults_given(student, module, function, call, got, what), what)

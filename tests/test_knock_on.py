@@ -1,0 +1,96 @@
+"""A bug in a function that others are built on costs points only in tests that name it: the
+tests of the functions built on it find that their results follow from it, say so, and keep
+their points; a failed test that relies on it names it."""
+
+import re
+
+import pytest
+
+from grader.engine.output import gradescope
+from grader.spec import SPEC
+from tests.submissions import build, grade
+from tests.test_mutants import BUGS
+from tests.test_mutants_cnn import FORWARD
+from tests.test_mutants_mlp import DX
+
+DENSE = {bug[0]: (bug[4], [bug[1:4]]) for bug in BUGS}
+
+# (broken function, edits): a realistic bug in each function that others are built on,
+# left where the reference's networks call it.
+CASES = {name: DENSE[name] for name in (
+    'softmax normalised down the columns', 'cross-entropy summed, not averaged', 'gradCE without 1/N',
+    'relu used as its own derivative', 'compute forgets the bias', "tanh' written with z instead of tanh(z)",
+    'momentum step climbs the gradient')}
+CASES['conv_forward without its bias'] = ('conv_forward', [('cnn.py', FORWARD, 'out = cols @ W.reshape(F, -1).T ')])
+CASES['batch-norm backward with constant statistics'] = ('batchnorm_backward', [('mlp.py', DX, '    dx = dx_hat * inv_std\n')])
+
+
+def offering_from(function):
+    """The parts from the broken function's on, where its consequences show (Part 8 trains with
+    the reference)."""
+    first = SPEC.part_of(function).number
+    return SPEC.offering([part.number for part in SPEC.parts if first <= part.number <= 7])
+
+
+def names(test, function):
+    return function in test['tags'] or re.search(rf'\b{function}\b', test['output']) is not None
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_a_bug_costs_points_only_in_tests_that_name_its_function(tmp_path, name):
+    function, edits = CASES[name]
+    results = grade(build(tmp_path / 'sub', replace=edits), 'all', offering_from(function))
+    lost = [test for test in results['tests'] if test['score'] < test['max_score']]
+    assert any(test['tags'][0] == function for test in lost), 'the bug costs points in its own tests'
+    assert not [test['name'] for test in lost if not names(test, function)]
+
+
+def test_the_gradients_built_on_a_wrong_gradCE_keep_their_points_and_say_why(tmp_path):
+    results = grade(build(tmp_path / 'sub', replace=CASES['gradCE without 1/N'][1]), 'all', offering_from('gradCE'))
+    gradients = [test for test in results['tests'] if test['tags'][0].startswith('dL_d')
+                 and test['extra_data']['outcome'] != 'passed']    # for one sample, N = 1 hides the bug
+    assert len(gradients) == 8, 'four public and four hidden tests'
+    for test in gradients:
+        assert test['status'] == 'passed' and test['score'] == test['max_score']
+        assert test['extra_data']['outcome'] == 'consequence' and test['extra_data']['faults'] == ['gradCE']
+        assert 'is wrong only because your gradCE is wrong' in test['output']
+        assert 'The tests that grade gradCE: 2. Softmax and cross-entropy: gradCE' in test['output']
+    assert sum(test['score'] < test['max_score'] for test in results['tests'] if test['tags'][0] == 'gradCE') >= 3
+
+
+def test_a_composite_wrong_in_its_own_right_as_well_loses_its_points(tmp_path):
+    transposed = [bug[1:4] for bug in BUGS if bug[0] == 'dL_dW_o transposed']
+    results = grade(build(tmp_path / 'sub', replace=CASES['gradCE without 1/N'][1] + transposed), 'all',
+                    offering_from('gradCE'))
+    status = {test['name']: (test['tags'][0], test['status']) for test in results['tests']}
+    assert {state for tag, state in status.values() if tag == 'dL_dW_o'} == {'failed'}
+    assert {state for tag, state in status.values() if tag == 'dL_db_o'} == {'passed'}
+
+
+def _test(name, function, outcome, faults=()):
+    return {'name': name, 'tags': [function], 'score': 0, 'max_score': 1, 'output': 'feedback',
+            'status': 'passed' if outcome == 'passed' else 'failed',
+            'extra_data': {'outcome': outcome, 'faults': list(faults)}}
+
+
+def test_a_consequence_of_a_function_whose_own_tests_pass_takes_its_points():
+    """The function at fault is wrong on the consequence's inputs, but nothing else in this run
+    showed it: the mistake is counted here, in a test that names it."""
+    tests = gradescope.settled([_test('g', 'g', 'consequence', ['f']), _test('f', 'f', 'passed')], {'g': ('f',)})
+    assert tests[0]['status'] == 'failed' and tests[0]['score'] == 0 and tests[0]['extra_data']['outcome'] == 'wrong'
+    assert 'No test of f failed in this run' in tests[0]['output']
+
+
+def test_a_chain_of_consequences_keeps_its_points_when_it_goes_back_to_a_failing_function():
+    """h is what it should be given g, g given f, and f fails a test of its own."""
+    tests = gradescope.settled([_test('h', 'h', 'consequence', ['g']), _test('g', 'g', 'consequence', ['f']),
+                                _test('f', 'f', 'wrong')], {'h': ('g',), 'g': ('f',)})
+    assert [(test['status'], test['score']) for test in tests] == [('passed', 1), ('passed', 1), ('failed', 0)]
+    assert tests[0]['output'].endswith('The tests that grade f: f')
+
+
+def test_a_failed_test_names_what_it_relies_on_that_fails_its_own_tests():
+    tests = gradescope.settled([_test('fit', 'fit', 'wrong'), _test('step', 'step', 'wrong'),
+                                _test('loss', 'loss', 'passed')], {'fit': ('loss', 'grads'), 'grads': ('step',)})
+    assert tests[0]['output'].endswith('This test relies on your step, which fails its own tests: fix it first.')
+    assert 'relies on' not in tests[1]['output']
