@@ -22,7 +22,8 @@ CASES = {name: DENSE[name] for name in (
     'relu used as its own derivative', 'compute forgets the bias', "tanh' written with z instead of tanh(z)",
     'momentum step climbs the gradient')}
 CASES['conv_forward without its bias'] = ('conv_forward', [('cnn.py', FORWARD, 'out = cols @ W.reshape(F, -1).T ')])
-CASES['batch-norm backward with constant statistics'] = ('batchnorm_backward', [('mlp.py', DX, '    dx = dx_hat * inv_std\n')])
+CASES['batch-norm backward with constant statistics'] = ('batchnorm_backward',
+                                                       [('mlp.py', DX, '    dx = dx_hat * inv_std\n')])
 
 
 def offering_from(function):

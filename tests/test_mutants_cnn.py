@@ -142,7 +142,7 @@ BUGS = {
     'max-pool gradient to every tied maximum': (
         'maxpool_backward', [(ROUTE, EVERY_TIE)], '', 'every one of them gets the gradient'),
     'overlapping windows overwrite': (
-        'maxpool_backward', [], OVERWRITE, "one window's gradient overwrites another's"),
+        'maxpool_backward', [], OVERWRITE, 'where windows overlap (stride < size)'),
     'legacy generator': (
         'init_cnn', [(INIT_GENERATOR, INIT_GENERATOR.replace('default_rng', 'RandomState'))], '',
         'np.random.seed/randn draws other numbers'),
@@ -235,7 +235,7 @@ def test_bugs_lose_points_only_on_their_functions_with_their_diagnosis(tmp_path,
 
 
 KNOWN_CAUSES = ('kernel is flipped', 'every entry of a window', 'averaged over', 'last of them', 'every one of them',
-                'overwrites', 'times the expected', 'factor of', 'stride is ignored', 'holds the padding')
+                'where windows overlap', 'times the expected', 'factor of', 'stride is ignored', 'holds the padding')
 
 
 def test_a_mistake_that_is_not_recognised_gets_no_cause(tmp_path):

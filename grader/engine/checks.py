@@ -152,12 +152,15 @@ def sentence(text):
 
 
 def recognised(array, known_mistakes, rtol=1e-6, atol=1e-9):
-    """The Cause of the first known mistake `array` equals, as a list of at most one.
+    """The Cause of the known mistake `array` equals, as a list of at most one; none when it
+    equals two known mistakes with different causes, on inputs where they give the same answer.
 
     - known_mistakes: pairs (wrong answer, explanation: a sentence or a Cause)
     """
-    return [as_cause(explanation) for wrong, explanation in known_mistakes
-            if np.shape(wrong) == np.shape(array) and np.allclose(array, wrong, rtol=rtol, atol=atol)][:1]
+    causes = {cause.key: cause for cause in (as_cause(explanation) for wrong, explanation in known_mistakes
+                                              if np.shape(wrong) == np.shape(array)
+                                              and np.allclose(array, wrong, rtol=rtol, atol=atol))}
+    return list(causes.values()) if len(causes) == 1 else []
 
 
 def _diagnosed(array, expected, known_mistakes, factors, rtol, ratio_tolerance):

@@ -18,6 +18,7 @@ suite. Nothing here depends on the reference solution.
 
 import numpy as np
 
+from grader.engine.checks import Cause
 from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes
 from grader.suites.public.cnn_checks import WEIGHTS, expect_cnn_weights, fan_in
 from grader.suites.public.dense_checks import GENERATORS
@@ -77,15 +78,16 @@ ROUTES = {
 }
 
 
-def loop_maxpool(x, size, stride, dout=None, route='first', add=True):
+def loop_maxpool(x, size, stride, dout=None, route='first', overlap='add'):
     """Max-pooling one window at a time: the forward pass (dout None) or dx.
 
     Inputs:
     - x (N, C, H, W), size, stride: as maxpool_forward
     - dout: for the backward pass, (N, C, H', W')
     - route: how a window shares its dout entry, a key of ROUTES ('first' is the contract's)
-    - add: whether overlapping windows add up what they send to one pixel (the contract's
-      way) or the later window's overwrites the earlier's
+    - overlap: how a window's share meets what an overlapping window sent before: 'add' (the
+      contract's), 'window' (dx[window] = share: the whole window is overwritten, zeros
+      included) or 'maximum' (only the pixels the window sends to are overwritten)
     """
     N, C = x.shape[:2]
     rows, columns = 1 + (x.shape[2] - size) // stride, 1 + (x.shape[3] - size) // stride
@@ -97,11 +99,14 @@ def loop_maxpool(x, size, stride, dout=None, route='first', add=True):
             values = x[where].reshape(N, C, -1)
             out[:, :, i, j] = values.max(axis=-1)
             if dout is not None:
-                share = (ROUTES[route](values) * dout[:, :, i, j, None]).reshape(N, C, size, size)
-                if add:
+                routed = ROUTES[route](values)
+                share = (routed * dout[:, :, i, j, None]).reshape(N, C, size, size)
+                if overlap == 'add':
                     dx[where] += share
-                else:
+                elif overlap == 'window':
                     dx[where] = share
+                else:
+                    dx[where] = np.where(routed.reshape(share.shape) != 0, share, dx[where])
     return out if dout is None else dx
 
 
@@ -125,7 +130,43 @@ def conv_forward_mistakes(x, W, b, stride, pad):
         mistakes.append((loop_conv_forward(x, W, b, stride, 0),
                          'the input is not padded: pad rows and columns of zeros go on each of its four sides '
                          'before the windows are cut'))
+    right = loop_conv_forward(x, W, b, stride, pad)
+    mistakes.append((right.transpose(0, 2, 3, 1).reshape(right.shape), RESHAPED_ROWS))
     return mistakes
+
+
+RESHAPED_ROWS = ('the (N*H\'*W\', F) product is reshaped straight to (N, F, H\', W\'): its rows are (sample, '
+                 'row, column) and its columns the filters, so reshape it to (N, H\', W\', F), then '
+                 'transpose(0, 3, 1, 2)')
+DOUT_RESHAPED = ('dout is reshaped straight to (N*H\'*W\', F): its axes are (N, F, H\', W\'), so bring the filters '
+                 'last first, dout.transpose(0, 2, 3, 1).reshape(-1, F), to get rows in the order of im2col\'s')
+COL2IM_ASSIGNED = ('where windows overlap (stride < k), col2im assigns (=) and keeps only one window\'s share of a '
+                   'pixel they share: add every window\'s share (+=), as the backward pass of a pixel used by '
+                   'several windows')
+
+
+def col2im_assigned(cols, x_shape, k, stride, pad, by):
+    """col2im that assigns instead of adding: by 'offset' (one kernel position at a time, over
+    every window) or 'window' (one window at a time); dx (N, C, H, W).
+
+    Inputs:
+    - cols: (N * H' * W', C * k * k), laid out as im2col returns
+    - x_shape, k, stride, pad: as col2im
+    """
+    N, C, H, W = x_shape
+    rows, columns = 1 + (H + 2 * pad - k) // stride, 1 + (W + 2 * pad - k) // stride
+    cols = cols.reshape(N, rows, columns, C, k, k)
+    dx = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    if by == 'offset':
+        for p in range(k):
+            for q in range(k):
+                dx[:, :, p:p + stride * rows:stride, q:q + stride * columns:stride] = \
+                    cols[:, :, :, :, p, q].transpose(0, 3, 1, 2)
+    else:
+        for i in range(rows):
+            for j in range(columns):
+                dx[:, :, i * stride:i * stride + k, j * stride:j * stride + k] = cols[:, i, j]
+    return dx[:, :, pad:pad + H, pad:pad + W]
 
 
 DB_AXES = 'db[f] adds dout[:, f] up over the samples and every output position, the axes (0, 2, 3)'
@@ -151,6 +192,15 @@ def conv_backward_mistakes(dout, x, W, stride, pad):
         ignored = loop_conv_backward(dout, x, W, stride, pad, step=1)
         mistakes['dx'].append((ignored[0], STRIDE + ', and its gradient goes back there'))
         mistakes['dW'].append((ignored[1], STRIDE + ', and dW sums the products of dout with those windows'))
+    N, F, rows, columns = np.shape(dout)
+    scrambled = loop_conv_backward(np.reshape(dout, (N, rows, columns, F)).transpose(0, 3, 1, 2), x, W, stride, pad)
+    for name, wrong in zip(('dx', 'dW', 'db'), scrambled):
+        mistakes[name].append((wrong, DOUT_RESHAPED))
+    k = np.shape(W)[2]
+    if stride < k:
+        dcols = np.transpose(dout, (0, 2, 3, 1)).reshape(-1, F) @ np.reshape(W, (F, -1))
+        mistakes['dx'] += [(col2im_assigned(dcols, np.shape(x), k, stride, pad, by), COL2IM_ASSIGNED)
+                           for by in ('offset', 'window')]
     for shape in ((1, len(db)), (len(db), 1), (1, len(db), 1, 1)):
         mistakes['db'].append((db.reshape(shape), f'the bias gradient db has shape {shape}; it has the shape of b, '
                                                   '(F,): one number per filter, the only bias of the contract that '
@@ -188,13 +238,22 @@ def maxpool_forward_mistakes(x, size, stride):
     return mistakes
 
 
+# Two ways of overwriting where windows overlap; on some inputs they give one answer, under one key.
+OVERWRITTEN_WINDOW = Cause('overlapping windows overwrite', 'where windows overlap (stride < size), each window\'s '
+                           'gradient is assigned to the whole window (dx[window] = ...), which erases what an earlier '
+                           'window sent to the pixels they share: add it (+=), so that a pixel that is the maximum of '
+                           'several windows gets the sum of their dout entries')
+OVERWRITTEN_MAXIMUM = Cause('overlapping windows overwrite', 'where windows overlap (stride < size), a pixel that is '
+                            'the maximum of several windows gets only the last window\'s dout entry (=): it gets the '
+                            'sum of all of them (+=)')
+
+
 def maxpool_backward_mistakes(dout, x, size, stride):
     """Known wrong values of maxpool_backward(dout, x, size, stride)."""
     mistakes = [(loop_maxpool(x, size, stride, dout, route), why) for route, why in ROUTE_MISTAKES.items()]
     if stride < size:
-        mistakes.append((loop_maxpool(x, size, stride, dout, add=False),
-                         'where windows overlap (stride < size), one window\'s gradient overwrites another\'s: '
-                         'a pixel that is the maximum of several windows gets the sum of their dout entries (+=)'))
+        mistakes += [(loop_maxpool(x, size, stride, dout, overlap='window'), OVERWRITTEN_WINDOW),
+                     (loop_maxpool(x, size, stride, dout, overlap='maximum'), OVERWRITTEN_MAXIMUM)]
     return mistakes
 
 

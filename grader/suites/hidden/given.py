@@ -14,7 +14,7 @@ from unittest import mock
 
 import numpy as np
 
-from grader.engine.checks import expect_array, expect_given, expect_keys
+from grader.engine.checks import Mismatch, expect_array, expect_given, expect_keys
 from grader.spec import SPEC
 
 
@@ -27,6 +27,15 @@ def _same(got, want):
     except (TypeError, ValueError):
         return False
     return got.shape == np.shape(want) and np.allclose(got, want, rtol=1e-7, atol=1e-10)
+
+
+def _same_form(got, want):
+    """Whether a stand-in's result has the reference's form: the same shapes, item by item. The
+    reference's code only runs on results of that form, so that what a submission returns
+    never makes the grader compute with shapes of its choosing."""
+    if isinstance(want, tuple):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(_same_form, got, want))
+    return np.shape(got) == np.shape(want) and not isinstance(got, (dict, str))
 
 
 class Own:
@@ -51,8 +60,10 @@ class Own:
             return self._reference[name]
 
         def call(*args, **kwargs):
-            got = getattr(module, name)(*args, **kwargs)
-            if not _same(got, self._reference[name](*args, **kwargs)) and name not in self.faults:
+            got, want = getattr(module, name)(*args, **kwargs), self._reference[name](*args, **kwargs)
+            if not _same_form(got, want):
+                raise Mismatch(f'your {name} returned a result of another form than the reference\'s')
+            if not _same(got, want) and name not in self.faults:
                 self.faults.append(name)
             return tuple(got) if isinstance(got, list) else got
         return call

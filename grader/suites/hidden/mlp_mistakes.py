@@ -10,6 +10,8 @@ public inputs for the public suite. Nothing here depends on the reference soluti
 
 import numpy as np
 
+from grader.engine.checks import sentence
+
 from . import mlp_network as net
 from .mistakes import l2_loss_mistakes
 
@@ -39,6 +41,8 @@ DROPOUT_TIMES_KEEP_PROB = ('dout is multiplied by keep_prob; the forward pass di
                            'does too: dout * mask / keep_prob')
 MASK_REVERSED = ('the comparison of the mask is reversed: random >= keep_prob keeps a unit with probability '
                  '1 - keep_prob; keep_prob is the probability of keeping a unit, so keep it where random < keep_prob')
+MASK_OTHER_DRAW = ('the mask keeps units at the right rate, but not the contract\'s units: keep a unit where '
+                   'np.random.default_rng(seed).random(x.shape) < keep_prob, so that the masks can be compared exactly')
 MASKS_PER_LAYER = ('every layer\'s mask is drawn from a new np.random.default_rng(seed), so all layers start the same '
                    'stream; the contract draws every mask from one generator, layer after layer')
 BATCH_STATISTICS = ('the batch\'s own mean and variance are used; at inference batch norm uses running_mean and '
@@ -59,11 +63,26 @@ MOMENTUM_IGNORED = ('the momentum is ignored: v = momentum * v - epsilon * grad 
 
 
 def dropout_forward_mistakes(x, keep_prob, seed):
-    """Known wrong results of dropout_forward(x, keep_prob, seed): {'out': [...], 'mask': [...]}."""
+    """Known wrong results of dropout_forward(x, keep_prob, seed): {'out': [...], 'mask': [...]}.
+
+    Masks drawn by rules that keep units at the right rate but other units than the contract's
+    (random >= 1 - keep_prob, a binomial draw) are told apart from a reversed comparison, which
+    keeps them at the rate 1 - keep_prob; at keep_prob = 0.5 the two rates are one, and so is
+    the mask of random >= 0.5: only the other draw is said then.
+    """
     numbers = np.random.default_rng(seed).random(np.shape(x))
-    mask, reversed_mask = (numbers < keep_prob).astype(float), (numbers >= keep_prob).astype(float)
-    return {'out': [(x * mask, DROPOUT_UNSCALED), (x * reversed_mask / keep_prob, MASK_REVERSED)],
-            'mask': [(reversed_mask, MASK_REVERSED)]}
+    draws = [(numbers >= 1 - keep_prob, MASK_OTHER_DRAW),
+             (np.random.default_rng(seed).binomial(1, keep_prob, np.shape(x)), MASK_OTHER_DRAW)]
+    if keep_prob != 0.5:
+        draws.append((numbers >= keep_prob, MASK_REVERSED))
+    mistakes = {'out': [(x * (numbers < keep_prob), DROPOUT_UNSCALED)], 'mask': []}
+    for mask, why in draws:
+        mask = mask.astype(float)
+        if np.array_equal(mask, numbers < keep_prob):
+            continue        # this rule draws the contract's mask for these arguments
+        mistakes['mask'].append((mask, why))
+        mistakes['out'] += [(x * mask / keep_prob, why), (x * mask, f'{sentence(DROPOUT_UNSCALED)} {sentence(why)}')]
+    return mistakes
 
 
 def dropout_backward_mistakes(dout, mask, keep_prob):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_params, sentence
+from grader.engine.checks import Mismatch, as_array, as_cause, expect_array, expect_every, expect_params, sentence
 from grader.engine.seam import StudentFailure
 from grader.suites.public.fits import mlp_shapes
 from grader.suites.public.mlp_checks import RULE, RUNNING_RULE, fit_parts, init_keys_mistake, steps
@@ -59,7 +59,8 @@ def expect_init_mlp(got, layers, batchnorm, seed, what, recipe=None):
     if isinstance(got, dict) and set(got) != set(shapes):
         explanation = init_keys_mistake(got, layers, batchnorm)
         raise Mismatch(f'{what} returned keys {sorted(got)}; expected {sorted(shapes)}.'
-                       + (f' {sentence(explanation)}' if explanation else ''))
+                       + (f' {sentence(explanation)}' if explanation else ''),
+                       [as_cause(explanation)] if explanation else [])
     got = expect_params(got, shapes, what)
     recipe = recipe or {name: value for name, value in contract_init(layers, batchnorm, seed).items()
                         if name in recipe_keys(layers, batchnorm)}
@@ -287,7 +288,7 @@ def expect_dropout_fit(fit_call, params0, X, y, step, fit, layers, what):
     again = fit_parts(fit_call(), what)[1]['loss']
     if not np.array_equal(as_array(again, f"the history['loss'] of {what}"), losses):
         raise Mismatch(f"{what} called twice returned two different history['loss']. "
-                       f'{sentence(mistakes.NOT_REPEATABLE)}')
+                       f'{sentence(mistakes.NOT_REPEATABLE)}', [as_cause(mistakes.NOT_REPEATABLE)])
     starts = _starts(params0, fit, layers)
     if not any(_same(params, start, net.learned(start)) for start in starts):
         raise Mismatch(f'{what} returned learned parameters that are neither those of init_mlp nor those of the '

@@ -101,7 +101,7 @@ def test_maxpool_backward_gradient_check(student, rng):
 
 @pytest.mark.points(0.6, 'maxpool_backward')
 def test_maxpool_backward_with_equal_maxima(student, rng):
-    """maxpool_backward sends a window's gradient to the first of its equal maxima in row-major order"""
+    """maxpool_backward with equal maxima: dout to each window's first maximum, summed where windows overlap"""
     for N, C, H, W, size, stride in POOLS:
         x = rng.integers(0, 3, (N, C, H, W)).astype(np.float64)
         dout = rng.standard_normal(ref.maxpool_forward(x, size, stride).shape)

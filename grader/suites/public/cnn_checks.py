@@ -7,7 +7,7 @@ the hidden one with those of the reference and of grader/suites/hidden/cnn_mista
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, sentence
+from grader.engine.checks import Mismatch, as_array, as_cause, expect_array, expect_every, expect_keys, sentence
 
 from .dense_checks import fitted_scale
 
@@ -27,10 +27,10 @@ def same(a, b):
 
 def unambiguous(mistakes, expected):
     """The known mistakes a result can be recognised by: those whose value differs from the
-    right one and from every other mistake's with another explanation."""
+    right one and from every other mistake's with another cause."""
     kept = []
     for index, (wrong, why) in enumerate(mistakes):
-        clash = any(same(wrong, other) and other_why != why
+        clash = any(same(wrong, other) and as_cause(other_why).key != as_cause(why).key
                     for other_index, (other, other_why) in enumerate(mistakes) if other_index != index)
         if not clash and not same(wrong, expected):
             kept.append((wrong, why))
@@ -55,7 +55,9 @@ def expect_known(check, got, expected, what, mistakes=(), **options):
     if array.shape != expected.shape:
         for wrong, why in mistakes:
             if same(array.astype(np.float64), wrong):
-                raise Mismatch(f'{what} returned shape {array.shape}; expected {expected.shape}. {sentence(why)}')
+                cause = as_cause(why)
+                raise Mismatch(f'{what} returned shape {array.shape}; expected {expected.shape}. {cause.text}',
+                               [cause])
     check(array, expected, what, known_mistakes=[m for m in mistakes if np.shape(m[0]) == expected.shape],
           **options)
 

@@ -13,7 +13,7 @@ hidden suite computes the same data from the reference.
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, expect_array, expect_every, expect_keys, expect_params, sentence
+from grader.engine.checks import Mismatch, as_cause, expect_array, expect_every, expect_keys, expect_params, sentence
 from grader.engine.seam import StudentFailure
 
 from .fits import contract_params, expect_losses, fit_result, follows_replay, momentum_replay
@@ -159,7 +159,9 @@ def expect_momentum_step(got, want, mistakes, what):
     except Mismatch as mismatch:
         why = next((why for wrong, why in mistakes
                     if _same_step(new_velocity, wrong['velocity']) and _same_step(new_params, wrong['params'])), '')
-        raise Mismatch(f'{mismatch}\n{sentence(why)}' if why else str(mismatch)) from None
+        if not why:
+            raise
+        raise Mismatch(f'{mismatch}\n{sentence(why)}', [as_cause(why)]) from None
 
 
 # ------------------------------------------------------------------ fits

@@ -6,7 +6,8 @@ expectation) or to the reference's stored trajectory. Nothing here computes an a
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_array, expect_array, expect_every, expect_keys, expect_params, sentence
+from grader.engine.checks import (Mismatch, as_array, as_cause, expect_array, expect_every, expect_keys, expect_params,
+                                  sentence)
 from grader.engine.seam import StudentFailure
 
 from .dense_checks import ATOL as INIT_ATOL
@@ -44,7 +45,8 @@ def learned(params):
 def expect_gradient_keys(grads, params, what):
     """mlp_loss_and_grads's grads must have every key of params but the running statistics; returns it."""
     if isinstance(grads, dict) and any(name.startswith(RUNNING) for name in grads):
-        raise Mismatch(f'{what} returned grads with keys {sorted(grads)}. {sentence(RUNNING_IN_GRADS)}')
+        raise Mismatch(f'{what} returned grads with keys {sorted(grads)}. {sentence(RUNNING_IN_GRADS)}',
+                       [as_cause(RUNNING_IN_GRADS)])
     return expect_keys(grads, learned(params), what)
 
 
@@ -93,7 +95,8 @@ def expect_init_mlp(got, want, layers, batchnorm, draws, what):
     if isinstance(got, dict) and set(got) != set(shapes):
         explanation = init_keys_mistake(got, layers, batchnorm)
         raise Mismatch(f'{what} returned keys {sorted(got)}; expected {sorted(shapes)}.'
-                       + (f' {sentence(explanation)}' if explanation else ''))
+                       + (f' {sentence(explanation)}' if explanation else ''),
+                       [as_cause(explanation)] if explanation else [])
     got = expect_params(got, shapes, what)
     recipe = {name: value for name, value in want.items() if name[0] in 'Wb' and name[1:].isdigit()}
     checks = [lambda: expect_recipe({name: got[name] for name in recipe}, recipe, draws, what)]

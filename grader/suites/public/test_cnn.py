@@ -69,7 +69,7 @@ def test_maxpool_forward(student, size, stride):
 @pytest.mark.points(0.5, 'maxpool_backward')
 @pytest.mark.parametrize('size, stride', cases.POOL_SETTINGS, ids=cases.POOL_IDS)
 def test_maxpool_backward(student, size, stride):
-    """maxpool_backward with equal maxima in many windows: the first in row-major order gets the gradient"""
+    """maxpool_backward with equal maxima: dout to each window's first maximum, summed where windows overlap"""
     p = cases.pooling()
     dout = p['dout'][size, stride]
     expect_known(expect_array, student.cnn.maxpool_backward(dout, p['x'], size, stride),
