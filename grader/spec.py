@@ -90,6 +90,11 @@ SPEC = Assignment(
 
 ACTIVATIONS = ('tanh', 'sigmoid', 'relu')
 
+# Batch normalisation's contract: the eps under the square root, and the running statistics'
+# update after every training step, running = RUNNING_MOMENTUM * running + (1 - RUNNING_MOMENTUM) * batch's.
+BATCHNORM_EPS = 1e-5
+RUNNING_MOMENTUM = 0.9
+
 # The keyword arguments the grader may leave out, and the defaults the contract gives them.
 _LOSS_DEFAULTS = {'actFun_type': 'tanh', 'reg_lambda': 0.0}
 DEFAULTS = {
@@ -115,9 +120,9 @@ DEFAULTS = {
     'cnn_loss_and_grads': {'reg_lambda': 0.0},
     'cnn_fit': {'num_filters': 8, 'filter_size': 3, 'hidden_dim': 64, 'epsilon': 0.05, 'momentum': 0.9,
                 'reg_lambda': 0.0, 'num_epochs': 10, 'batch_size': 32, 'seed': 0},
-    'batchnorm_forward': {'eps': 1e-5},
-    'batchnorm_backward': {'eps': 1e-5},
-    'batchnorm_inference': {'eps': 1e-5},
+    'batchnorm_forward': {'eps': BATCHNORM_EPS},
+    'batchnorm_backward': {'eps': BATCHNORM_EPS},
+    'batchnorm_inference': {'eps': BATCHNORM_EPS},
     'init_mlp': {'batchnorm': True, 'seed': 0},
     'mlp_loss_and_grads': {'actFun_type': 'relu', 'reg_lambda': 0.0, 'keep_prob': 1.0, 'seed': 0},
     'mlp_predict': {'actFun_type': 'relu'},
@@ -127,13 +132,42 @@ DEFAULTS = {
 
 
 @dataclass(frozen=True)
+class Model:
+    """A kind of network a training task trains with the student's functions.
+
+    - module: the contract module of its functions
+    - fit, predict: the names of its fit and predict functions
+    - layers: whether the fit takes the task's shape as its third argument
+    - activation: whether predict takes the task's actFun_type
+    - described: how the handout names it, with {shape} for the task's shape
+    """
+
+    module: str
+    fit: str
+    predict: str
+    layers: bool
+    activation: bool
+    described: str
+
+
+MODELS = {
+    'two_layer': Model('two_layer', 'fit_model', 'predict', True, True, '`fit_model`, {shape} hidden units'),
+    'deep': Model('deep', 'deep_fit', 'deep_predict', True, True, '`deep_fit`, `layer_sizes = {shape}`'),
+    'cnn': Model('cnn', 'cnn_fit', 'cnn_predict', False, False, '`cnn_fit`'),
+    'mlp': Model('mlp', 'mlp_fit', 'mlp_predict', True, True, '`mlp_fit`, `layer_sizes = {shape}`'),
+}
+# The tuning task of Part 8 trains the reference's mlp_fit with the student's choice.
+TUNED = "the reference's `mlp_fit` with your `tuned_hyperparameters()`"
+
+
+@dataclass(frozen=True)
 class Task:
     """A training task whose held-out accuracy is graded.
 
     - name: its name in feedback, thresholds.json and the README
     - loader: a function of the provided data module, e.g. 'load_moons'
     - loader_kwargs: its arguments; the task's seed is passed too when `seeded`
-    - model: 'two_layer' (fit_model), 'deep' (deep_fit), 'cnn' (cnn_fit) or 'mlp' (mlp_fit)
+    - model: a key of MODELS, or 'tuned' (Part 8: the reference's mlp_fit with the student's choice)
     - shape: nn_hidden_dim for 'two_layer', layer_sizes for 'deep' and 'mlp', None for 'cnn'
       (its architecture is in `fit`)
     - fit: keyword arguments of the fit function (the seed is the task's)

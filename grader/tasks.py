@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from grader.spec import ACTIVATIONS, DEFAULTS, SPEC, TUNING
+from grader.spec import ACTIVATIONS, DEFAULTS, MODELS, SPEC, TUNING
 
 data = importlib.import_module(f'{SPEC.package}.data')
 
@@ -41,31 +41,21 @@ def dataset(task, seed):
 def train(task, implementation, X, y, seed, choice=None):
     """(params, losses or history): the task's fit function of `implementation` on (X, y);
     for the tuning task, the reference's mlp_fit with the keyword arguments of `choice`."""
-    if task.model == 'two_layer':
-        return implementation.two_layer.fit_model(X, y, task.shape, seed=seed, **task.fit)
-    if task.model == 'deep':
-        return implementation.deep.deep_fit(X, y, task.shape, seed=seed, **task.fit)
-    if task.model == 'cnn':
-        return implementation.cnn.cnn_fit(X, y, seed=seed, **task.fit)
-    if task.model == 'mlp':
-        return implementation.mlp.mlp_fit(X, y, task.shape, seed=seed, **task.fit)
     if task.model == 'tuned':
         layers, kwargs = tuned_arguments(choice, X.shape[1], int(y.max()) + 1)
         return reference().mlp.mlp_fit(X, y, layers, seed=seed, **kwargs)
-    raise ValueError(f'task {task.name!r}: unknown model {task.model!r}')
+    model = MODELS[task.model]
+    fit = getattr(getattr(implementation, model.module), model.fit)
+    return fit(X, y, task.shape, seed=seed, **task.fit) if model.layers else fit(X, y, seed=seed, **task.fit)
 
 
 def predict(task, implementation, params, X, choice=None):
     """Integer labels (N,) of the task's predict function of `implementation`."""
-    if task.model == 'two_layer':
-        return implementation.two_layer.predict(X, params, task.fit['actFun_type'])
-    if task.model == 'deep':
-        return implementation.deep.deep_predict(X, params, task.fit['actFun_type'])
-    if task.model == 'cnn':
-        return implementation.cnn.cnn_predict(X, params)
-    if task.model == 'mlp':
-        return implementation.mlp.mlp_predict(X, params, task.fit['actFun_type'])
-    return reference().mlp.mlp_predict(X, params, {**DEFAULTS['mlp_fit'], **choice}['actFun_type'])
+    if task.model == 'tuned':
+        return reference().mlp.mlp_predict(X, params, {**DEFAULTS['mlp_fit'], **choice}['actFun_type'])
+    model = MODELS[task.model]
+    predict = getattr(getattr(implementation, model.module), model.predict)
+    return predict(X, params, task.fit['actFun_type']) if model.activation else predict(X, params)
 
 
 def evaluate(task, implementation, seed, choice=None):

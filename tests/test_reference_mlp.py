@@ -12,7 +12,7 @@ import pytest
 from assignment import data
 from grader import tasks
 from grader.engine.gradcheck import numerical_gradient, numerical_gradients, relative_error
-from grader.spec import TASKS
+from grader.spec import BATCHNORM_EPS, DEFAULTS, RUNNING_MOMENTUM, TASKS
 from solution import deep, mlp, two_layer
 
 # As in test_reference_cnn: rounding in a loss evaluation, divided by 2h, is a relative
@@ -385,3 +385,11 @@ def test_tuned_hyperparameters_fit_the_budget_and_beat_the_defaults():
         tuned_accuracy, _ = tasks.evaluate(TASKS['tuning'], tasks.reference(), seed, tuned)
         assert tuned_accuracy >= 0.92 and tuned_accuracy > default_accuracy + 0.05, (
             seed, default_accuracy, tuned_accuracy)
+
+
+def test_the_reference_keeps_the_batch_norm_constants_of_the_spec():
+    """The grader's replays and diagnoses read eps and the running statistics' momentum from
+    the spec; the reference writes them for its readers."""
+    assert (mlp.BN_EPS, mlp.RUNNING) == (BATCHNORM_EPS, RUNNING_MOMENTUM)
+    assert all(DEFAULTS[name]['eps'] == mlp.BN_EPS
+               for name in ('batchnorm_forward', 'batchnorm_backward', 'batchnorm_inference'))

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from grader import tasks
-from grader.spec import HERE, TASKS, THRESHOLDS
+from grader.spec import HERE, MODELS, TASKS, THRESHOLDS
 
 MARGIN = 0.03
 
@@ -47,8 +47,8 @@ def describe(task):
     """The architecture and hyper-parameters of a task, in one line."""
     if task.model == 'tuned':
         return f'the reference tuned_hyperparameters(): {tasks.reference().mlp.tuned_hyperparameters()}'
-    shape = {'two_layer': f'{task.shape} hidden units', 'cnn': 'cnn_fit'}.get(task.model, f'layers {task.shape}')
-    return ', '.join([shape, *(f'{key} {value}' for key, value in task.fit.items())])
+    model = MODELS[task.model].described.format(shape=task.shape).replace('`', '')
+    return ', '.join([model, *(f'{key} {value}' for key, value in task.fit.items())])
 
 
 def main(argv=None):

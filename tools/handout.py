@@ -15,6 +15,7 @@ import re
 
 from grader.engine import grading
 from grader.engine.output import gradescope
+from grader.spec import MODELS, TUNED
 
 PART_HEADING = re.compile(r'(?m)^## Part (?P<number>\d+) — (?P<title>.*?) \((?P<points>[\d.]+) points?\)(?P<rest>.*)$')
 
@@ -44,9 +45,9 @@ def parts_table(spec):
     return '\n'.join(rows) + '\n'
 
 
-MODELS = {'two_layer': '`fit_model`, {shape} hidden units', 'deep': '`deep_fit`, `layer_sizes = {shape}`',
-          'cnn': '`cnn_fit`', 'mlp': '`mlp_fit`, `layer_sizes = {shape}`',
-          'tuned': "the reference's `mlp_fit` with your `tuned_hyperparameters()`"}
+def model_name(task):
+    """How the handout names the network a task trains."""
+    return TUNED if task.model == 'tuned' else MODELS[task.model].described.format(shape=task.shape)
 
 
 def tasks_table(tasks, thresholds):
@@ -56,7 +57,7 @@ def tasks_table(tasks, thresholds):
     for task in tasks.values():
         fit = ', '.join(f'`{key}={value!r}`' for key, value in task.fit.items()) or 'yours'
         calibration = thresholds[task.name]
-        rows.append(f'| {task.name} | {MODELS[task.model].format(shape=task.shape)} | {fit} | '
+        rows.append(f'| {task.name} | {model_name(task)} | {fit} | '
                     f'{calibration["mean"]:.3f} ({calibration["min"]:.3f}) | {calibration["threshold"]} |')
     return '\n'.join(rows) + '\n'
 

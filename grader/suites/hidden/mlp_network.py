@@ -14,8 +14,8 @@ output layer gives the scores a @ WL + bL.
 import numpy as np
 
 from grader.engine.gradcheck import numerical_gradients
+from grader.spec import BATCHNORM_EPS as EPS
 
-EPS = 1e-5
 RUNNING = 'running_'
 
 

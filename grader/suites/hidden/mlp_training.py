@@ -15,6 +15,7 @@ import numpy as np
 
 from grader.engine.checks import Mismatch, as_array, as_cause, expect_array, expect_every, expect_params, sentence
 from grader.engine.seam import StudentFailure
+from grader.spec import RUNNING_MOMENTUM as MOMENTUM
 from grader.suites.public.fits import mlp_shapes
 from grader.suites.public.mlp_checks import RULE, RUNNING_RULE, fit_parts, init_keys_mistake, steps
 
@@ -23,7 +24,6 @@ from . import mlp_network as net
 from .initialisation import expect_recipe
 from .training import contract_params, expect_losses
 
-MOMENTUM = 0.9          # running = MOMENTUM * running + (1 - MOMENTUM) * batch statistic
 RTOL, ATOL = 1e-6, 1e-9
 STARTS = {'gamma': 1.0, 'beta': 0.0, 'running_mean': 0.0, 'running_var': 1.0}
 

@@ -9,6 +9,7 @@ import numpy as np
 from grader.engine.checks import (Mismatch, as_array, as_cause, expect_array, expect_every, expect_keys, expect_params,
                                   sentence)
 from grader.engine.seam import StudentFailure
+from grader.spec import RUNNING_MOMENTUM as DECAY
 
 from .dense_checks import ATOL as INIT_ATOL
 from .dense_checks import RTOL as INIT_RTOL
@@ -16,14 +17,13 @@ from .dense_checks import expect_recipe
 from .fits import contract_params, expect_losses, mlp_shapes, momentum_replay
 
 RUNNING = 'running_'
-DECAY = 0.9             # running = DECAY * running + (1 - DECAY) * batch statistic, after every step
 RTOL, ATOL = 1e-6, 1e-9
 RULE = ('from your own init_mlp with the same seed and zero velocities; at the start of every epoch order = '
         'rng.permutation(N) from a second np.random.default_rng(seed), and the batches are consecutive slices of '
         'order; each step records its batch\'s loss, then v = momentum * v - epsilon * grad and p = p + v for '
         'every learned parameter')
-RUNNING_RULE = ('after every step, running_mean = 0.9 * running_mean + 0.1 * mean and running_var = 0.9 * '
-                'running_var + 0.1 * var, with the batch statistics of that step\'s forward pass')
+RUNNING_RULE = (f'after every step, running_mean = {DECAY:g} * running_mean + {1 - DECAY:g} * mean and running_var = '
+                f'{DECAY:g} * running_var + {1 - DECAY:g} * var, with the batch statistics of that step\'s forward pass')
 BIAS_KEPT = ('with batchnorm=True a hidden layer has no bias bl: beta takes its place (a bias before batch norm is '
              'cancelled by the mean it subtracts); only the output layer keeps bL')
 RUNNING_IN_GRADS = ('the running statistics are not learned: grads holds the gradients of the learned parameters '
