@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from grader.engine.checks import Cases, Consequence, Mismatch
 from grader.engine.output import gradescope
 from grader.spec import SPEC
 from tests.submissions import build, grade
@@ -95,3 +96,42 @@ def test_a_failed_test_names_what_it_relies_on_that_fails_its_own_tests():
                                 _test('loss', 'loss', 'passed')], {'fit': ('loss', 'grads'), 'grads': ('step',)})
     assert tests[0]['output'].endswith('This test relies on your step, which fails its own tests: fix it first.')
     assert 'relies on' not in tests[1]['output']
+
+
+def test_a_case_excused_by_another_function_never_hides_a_case_wrong_on_its_own():
+    cases = Cases()
+    with cases:
+        raise Consequence('follows from f', ['f'], Mismatch('first case'))
+    with cases:
+        raise Mismatch('second case, wrong on its own')
+    with pytest.raises(Mismatch) as raised:
+        cases.expect()
+    assert not isinstance(raised.value, Consequence) and str(raised.value) == 'second case, wrong on its own'
+
+
+def test_cases_that_all_follow_from_other_functions_are_one_consequence():
+    cases = Cases()
+    for fault in ('f', 'g', 'f'):
+        with cases:
+            raise Consequence(f'follows from {fault}', [fault], Mismatch(fault))
+    with pytest.raises(Consequence) as raised:
+        cases.expect()
+    assert raised.value.faults == ('f', 'g')
+
+
+ZEROS = '''
+def gradCE(target, prediction):
+    return np.zeros_like(prediction)
+'''
+
+
+def test_a_dependency_that_answers_zeros_excuses_nothing(tmp_path):
+    """Zeros from gradCE make every gradient built on it zero: a dL_dW_o of zeros follows from it
+    without any derivation, so it is not excused."""
+    edits = [('two_layer.py', 'return h.T @ gradCE(target, prediction)',
+              'return np.zeros((h.shape[1], prediction.shape[1]))')]
+    results = grade(build(tmp_path / 'sub', replace=edits, append={'losses.py': ZEROS}),
+                    'all', offering_from('gradCE'))
+    tests = [test for test in results['tests'] if test['tags'] == ['dL_dW_o']]
+    assert tests and all(test['score'] == 0 for test in tests)
+    assert all(test['extra_data']['outcome'] != 'consequence' for test in tests)

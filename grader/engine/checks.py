@@ -59,6 +59,11 @@ class Consequence(Mismatch):
         super().__init__(message, mismatch.causes)
         self.faults = tuple(faults)
 
+    @classmethod
+    def of(cls, message, faults, causes):
+        """A Consequence of several cases, its message theirs."""
+        return cls(message, faults, Mismatch(message, causes))
+
 
 def _fmt(value):
     return f'{value:.6g}'
@@ -249,18 +254,48 @@ def expect_every(checks):
     """Run every check, then raise one Mismatch with the messages of all that failed, so that
     a result's independent problems (one gradient's shape, another's values) are reported together.
 
+    Failures that are all Consequences make one Consequence; one that is wrong in its own
+    right makes the whole a Mismatch, so that a case excused by another function's mistake
+    never hides a case that is wrong on its own.
+
     Inputs:
     - checks: functions of no arguments that raise Mismatch
     """
-    messages, causes = [], []
+    cases = Cases()
     for check in checks:
-        try:
+        with cases:
             check()
-        except Mismatch as mismatch:
-            messages.append(str(mismatch))
-            causes += [cause for cause in mismatch.causes if cause not in causes]
-    if messages:
-        raise Mismatch('\n'.join(messages), causes)
+    cases.expect()
+
+
+class Cases:
+    """The cases of one test, every one checked, judged together as expect_every judges its
+    checks: `with cases:` around each case's checks, then cases.expect()."""
+
+    def __init__(self):
+        self._failures = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if isinstance(error, Mismatch):
+            self._failures.append(error)
+            return True
+        return False
+
+    def expect(self):
+        """Raise what the failed cases make together: nothing when none failed."""
+        failures = self._failures
+        if not failures:
+            return
+        causes = list(dict.fromkeys(cause for failure in failures for cause in failure.causes))
+        own = [failure for failure in failures if not isinstance(failure, Consequence)]
+        message = '\n'.join(str(failure) for failure in (own or failures))
+        if own:
+            raise Mismatch(message, causes)
+        raise Consequence.of(message, list(dict.fromkeys(fault for failure in failures for fault in failure.faults)),
+                             causes)
 
 
 def expect_keys(got, keys, what):

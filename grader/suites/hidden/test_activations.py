@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.engine.checks import expect_array
+from grader.engine.checks import expect_array, expect_every
 from grader.spec import ACTIVATIONS
 from grader.suites.hidden.given import expect_result_given
 from solution import activations as ref
@@ -53,21 +53,26 @@ def test_tanh_at_1000(student, rng):
 def test_actFun_on_random_inputs(student, rng):
     """actFun matches the reference for every activation, float32 inputs included"""
     z = rng.standard_normal((6, 4)) * 3
-    for act in ACTIVATIONS:
-        expect_result_given(student, ref, 'actFun', lambda: ref.actFun(z, act),
-                            student.activations.actFun(z, act), f"actFun(z, '{act}')")
-        expect_array(student.activations.actFun(z.astype(np.float32), act), ref.actFun(z, act),
-                     f"actFun(z, '{act}') for float32 z", rtol=1e-5, atol=1e-6)
+    expect_every([lambda act=act: expect_result_given(student, ref, 'actFun', lambda: ref.actFun(z, act),
+                                                      student.activations.actFun(z, act), f"actFun(z, '{act}')")
+                  for act in ACTIVATIONS]
+                 + [lambda act=act: expect_result_given(student, ref, 'actFun', lambda: ref.actFun(z, act),
+                                                        student.activations.actFun(z.astype(np.float32), act),
+                                                        f"actFun(z, '{act}') for float32 z", rtol=1e-5, atol=1e-6)
+                    for act in ACTIVATIONS])
 
 
 @pytest.mark.points(0.6, 'diff_actFun')
 def test_diff_actFun_on_random_and_large_inputs(student, rng):
     """diff_actFun matches the reference for every activation, including at abs(z) = 1000"""
     z = np.concatenate([rng.standard_normal(30) * 3, [-1000.0, 1000.0]]).reshape(8, 4)
-    for act in ACTIVATIONS:
-        itself = {'sigmoid': 'that is sigmoid itself: the derivative of sigmoid is s * (1 - s), not s'}
+    itself = {'sigmoid': 'that is sigmoid itself: the derivative of sigmoid is s * (1 - s), not s'}
+
+    def check(act):
         wrong = [(ref.actFun(z, act), itself.get(act, f'that is {act} itself, not its derivative'))]
         if act == 'tanh':
             wrong.append((1 - z ** 2, "tanh' = 1 - tanh(z)**2: square tanh(z), not z"))
         expect_result_given(student, ref, 'diff_actFun', lambda: ref.diff_actFun(z, act),
                             student.activations.diff_actFun(z, act), f"diff_actFun(z, '{act}')", known_mistakes=wrong)
+
+    expect_every([lambda act=act: check(act) for act in ACTIVATIONS])

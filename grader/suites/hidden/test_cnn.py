@@ -4,8 +4,8 @@ centered differences of its functions; its training, and its accuracy on the dig
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_given, expect_gradient, expect_keys,
-                                  expect_labels, expect_scalar)
+from grader.engine.checks import (Cases, Mismatch, expect_array, expect_every, expect_given, expect_gradient,
+                                  expect_keys, expect_labels, expect_scalar)
 from grader.engine.gradcheck import numerical_gradients
 from grader.spec import THRESHOLDS
 from grader.suites.hidden.cnn_mistakes import (FLATTEN, conv_backward_mistakes, conv_forward_mistakes, expect_cnn_recipe,
@@ -159,6 +159,7 @@ def reference_loss(X, y, params, reg):
 @pytest.mark.points(0.6, 'cnn_loss_and_grads')
 def test_cnn_loss_on_random_networks(student, rng):
     """cnn_loss_and_grads: the loss matches the reference, with and without L2"""
+    cases = Cases()
     for k in (3, 5):
         input_shape, filters = NETWORKS[k]
         X, y, params = network(rng, 4, k, input_shape, filters, 4, 3)
@@ -170,9 +171,11 @@ def test_cnn_loss_on_random_networks(student, rng):
                                         [params[b] for b in ('b1', 'b2', 'b3')])
             flattened = flatten_mistake(X, y, params, reg)
             # The loss is computed by the forward pass that cnn_predict is built on too.
-            expect_result_given(student, ref, 'cnn_predict', lambda: ref.cnn_loss_and_grads(X, y, params, reg)[0],
-                                got[0], f'the loss of {what}', check=expect_scalar, batch=len(y), classes=3,
-                                known_mistakes=mistakes + [(flattened[0], FLATTEN)])
+            with cases:
+                expect_result_given(student, ref, 'cnn_predict', lambda: ref.cnn_loss_and_grads(X, y, params, reg)[0],
+                                    got[0], f'the loss of {what}', check=expect_scalar, batch=len(y), classes=3,
+                                    known_mistakes=mistakes + [(flattened[0], FLATTEN)])
+    cases.expect()
 
 
 def flatten_mistake(X, y, params, reg):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_given, expect_gradient, expect_keys,
-                                  expect_labels, expect_scalar)
+from grader.engine.checks import (Cases, Mismatch, expect_array, expect_every, expect_given, expect_gradient,
+                                  expect_keys, expect_labels, expect_scalar)
 from grader.engine.gradcheck import numerical_gradients
 from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.suites.hidden.initialisation import expect_recipe
@@ -38,39 +38,48 @@ def test_init_deep_follows_the_recipe(student, rng):
 @pytest.mark.points(0.9, 'deep_feedforward')
 def test_deep_feedforward_at_several_depths(student, rng):
     """deep_feedforward matches the reference with 1, 2 and 3 hidden layers"""
+    cases = Cases()
     for layers in DEPTHS:
         for act in ACTIVATIONS:
             net = deep_net(rng, layers, 6, act)
-            expect_result_given(student, ref, 'deep_feedforward',
-                                lambda: ref.deep_feedforward(net['X'], net['params'], act),
-                                student.deep.deep_feedforward(net['X'], net['params'], act),
-                                f"deep_feedforward(X, params, '{act}') for layers {layers}")
+            with cases:
+                expect_result_given(student, ref, 'deep_feedforward',
+                                    lambda: ref.deep_feedforward(net['X'], net['params'], act),
+                                    student.deep.deep_feedforward(net['X'], net['params'], act),
+                                    f"deep_feedforward(X, params, '{act}') for layers {layers}")
+    cases.expect()
 
 
 @pytest.mark.points(0.3, 'deep_feedforward')
 def test_deep_feedforward_without_hidden_layers(student, rng):
     """deep_feedforward for layers [D, C]: no hidden layer, softmax regression"""
+    cases = Cases()
     for act in ACTIVATIONS:
         net = deep_net(rng, NO_HIDDEN_LAYER, 6, act)
-        expect_result_given(student, ref, 'deep_feedforward',
-                            lambda: ref.deep_feedforward(net['X'], net['params'], act),
-                            student.deep.deep_feedforward(net['X'], net['params'], act),
-                            f"deep_feedforward(X, params, '{act}') for layers {NO_HIDDEN_LAYER}")
+        with cases:
+            expect_result_given(student, ref, 'deep_feedforward',
+                                lambda: ref.deep_feedforward(net['X'], net['params'], act),
+                                student.deep.deep_feedforward(net['X'], net['params'], act),
+                                f"deep_feedforward(X, params, '{act}') for layers {NO_HIDDEN_LAYER}")
+    cases.expect()
 
 
 @pytest.mark.points(0.6, 'deep_loss')
 def test_deep_loss_with_l2(student, rng):
     """deep_loss matches the reference with L2 over every layer"""
+    cases = Cases()
     for layers in DEPTHS:
         net, reg = deep_net(rng, layers, 7, 'tanh'), float(rng.uniform(0.05, 0.5))
         X, y, params = net['X'], net['y'], net['params']
         mistakes = l2_loss_mistakes(ref.deep_loss(X, y, params, 'tanh', 0.0),
                                     [v for k, v in params.items() if k.startswith('W')], reg, 7,
                                     [v for k, v in params.items() if k.startswith('b')])
-        expect_result_given(student, ref, 'deep_loss', lambda: ref.deep_loss(X, y, params, 'tanh', reg),
-                            student.deep.deep_loss(X, y, params, 'tanh', reg),
-                            f"deep_loss(X, y, params, 'tanh', {reg:.3g}) for layers {layers}", check=expect_scalar,
-                            batch=7, known_mistakes=mistakes)
+        with cases:
+            expect_result_given(student, ref, 'deep_loss', lambda: ref.deep_loss(X, y, params, 'tanh', reg),
+                                student.deep.deep_loss(X, y, params, 'tanh', reg),
+                                f"deep_loss(X, y, params, 'tanh', {reg:.3g}) for layers {layers}", check=expect_scalar,
+                                batch=7, known_mistakes=mistakes)
+    cases.expect()
 
 
 def check_deep_backprop(student, net, layers, act, reg):
@@ -95,16 +104,22 @@ def check_deep_backprop(student, net, layers, act, reg):
 @pytest.mark.parametrize('act', ACTIVATIONS)
 def test_deep_backprop_gradient_check(student, rng, act):
     """deep_backprop passes the numerical gradient check at several depths, with and without L2"""
+    cases = Cases()
     for layers in DEPTHS:
         for reg in (0.0, float(rng.uniform(0.05, 0.5))):
-            check_deep_backprop(student, deep_net(rng, layers, 5, act), layers, act, reg)
+            with cases:
+                check_deep_backprop(student, deep_net(rng, layers, 5, act), layers, act, reg)
+    cases.expect()
 
 
 @pytest.mark.points(0.6, 'deep_backprop')
 def test_deep_backprop_without_hidden_layers_and_with_four(student, rng):
     """deep_backprop for [D, C] (no hidden layer) and for four hidden layers"""
+    cases = Cases()
     for layers in ([4, 3], [3, 4, 4, 3, 4, 2]):
-        check_deep_backprop(student, deep_net(rng, layers, 5, 'sigmoid'), layers, 'sigmoid', 0.1)
+        with cases:
+            check_deep_backprop(student, deep_net(rng, layers, 5, 'sigmoid'), layers, 'sigmoid', 0.1)
+    cases.expect()
 
 
 @pytest.mark.points(0.6, 'deep_predict')

@@ -4,8 +4,8 @@ replayed with the reference's gradients, and what it learns."""
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_given, expect_gradient, expect_labels,
-                                  expect_scalar)
+from grader.engine.checks import (Cases, Mismatch, expect_array, expect_every, expect_given, expect_gradient,
+                                  expect_labels, expect_scalar)
 from grader.engine.gradcheck import numerical_gradients
 from grader.spec import ACTIVATIONS, THRESHOLDS
 from grader.suites.hidden import mlp_network as net
@@ -94,20 +94,25 @@ def test_mlp_predict_in_inference_mode(student, rng):
     """mlp_predict uses the running statistics: a batch, single samples, and a network without batch norm"""
     layers = [4, 8, 6, 4]
     X, params, alone = predict_case(rng, layers, 30)
-    what = "mlp_predict(X, params, 'relu')"
-    got = expect_labels(student.mlp.mlp_predict(X, params, 'relu'), 30, 4, what)
-    expect_result_given(student, ref, 'mlp_predict', lambda: ref.mlp_predict(X, params, 'relu'), got.astype(float),
-                        what, known_mistakes=mlp_predict_mistakes(X, params, 'relu'))
+    cases = Cases()
+    with cases:
+        what = "mlp_predict(X, params, 'relu')"
+        got = expect_labels(student.mlp.mlp_predict(X, params, 'relu'), 30, 4, what)
+        expect_result_given(student, ref, 'mlp_predict', lambda: ref.mlp_predict(X, params, 'relu'),
+                            got.astype(float), what, known_mistakes=mlp_predict_mistakes(X, params, 'relu'))
     for i in alone:
-        one = f"mlp_predict(X[{i}:{i + 1}], params, 'relu'), one sample alone"
-        label = expect_labels(student.mlp.mlp_predict(X[i:i + 1], params, 'relu'), 1, 4, one)
-        expect_array(label.astype(float), ref.mlp_predict(X[i:i + 1], params, 'relu'), one,
-                     known_mistakes=mlp_predict_mistakes(X[i:i + 1], params, 'relu'))
+        with cases:
+            one = f"mlp_predict(X[{i}:{i + 1}], params, 'relu'), one sample alone"
+            label = expect_labels(student.mlp.mlp_predict(X[i:i + 1], params, 'relu'), 1, 4, one)
+            expect_array(label.astype(float), ref.mlp_predict(X[i:i + 1], params, 'relu'), one,
+                         known_mistakes=mlp_predict_mistakes(X[i:i + 1], params, 'relu'))
     plain = mlp_net(rng, layers, 20, 'tanh', False)
-    what = "mlp_predict(X, params, 'tanh') without batch norm"
-    got = expect_labels(student.mlp.mlp_predict(plain['X'], plain['params'], 'tanh'), 20, 4, what)
-    expect_result_given(student, ref, 'mlp_predict', lambda: ref.mlp_predict(plain['X'], plain['params'], 'tanh'),
-                        got.astype(float), what)
+    with cases:
+        what = "mlp_predict(X, params, 'tanh') without batch norm"
+        got = expect_labels(student.mlp.mlp_predict(plain['X'], plain['params'], 'tanh'), 20, 4, what)
+        expect_result_given(student, ref, 'mlp_predict',
+                            lambda: ref.mlp_predict(plain['X'], plain['params'], 'tanh'), got.astype(float), what)
+    cases.expect()
 
 
 def replayed_fit(student, X, y, layers, fit, **validation):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.engine.checks import expect_array, expect_given, expect_gradient
+from grader.engine.checks import expect_array, expect_every, expect_given, expect_gradient
 from grader.engine.gradcheck import numerical_gradients
 from grader.suites.hidden.given import faults_given
 from grader.suites.hidden.mistakes import hidden_layer_mistakes
@@ -52,43 +52,51 @@ def test_compute_on_random_inputs(student, rng):
 @pytest.mark.points(1.8, 'dL_dW_o')
 def test_dL_dW_o(student, rng):
     """dL_dW_o passes the numerical gradient check, C = 2 and C = 10"""
-    for shape in SHAPES:
+    def check(shape):
         net, h, prediction, numeric = checked(rng, shape)
         expect_gradient_given(student, 'W_o', (net['target'], prediction, h), numeric['W_o'],
                               f'dL_dW_o(target, prediction, h), {label(shape)}', batch=shape[0],
                               known_mistakes=[((prediction - net['target']).T @ h, 'the product is the wrong way '
                                                'round: h^T (N, H)^T times dLoss/do (N, C)')])
 
+    expect_every([lambda shape=shape: check(shape) for shape in SHAPES])
+
 
 @pytest.mark.points(1.2, 'dL_db_o')
 def test_dL_db_o(student, rng):
     """dL_db_o passes the numerical gradient check, C = 2 and C = 10"""
-    for shape in SHAPES:
+    def check(shape):
         net, _, prediction, numeric = checked(rng, shape)
         expect_gradient_given(student, 'b_o', (net['target'], prediction), numeric['b_o'],
                               f'dL_db_o(target, prediction), {label(shape)}', batch=shape[0])
+
+    expect_every([lambda shape=shape: check(shape) for shape in SHAPES])
 
 
 @pytest.mark.points(2.4, 'dL_dW_h')
 def test_dL_dW_h(student, rng):
     """dL_dW_h passes the numerical gradient check, C = 2 and C = 10"""
-    for shape in SHAPES:
+    def check(shape):
         net, h, prediction, numeric = checked(rng, shape)
         args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
         expect_gradient_given(student, 'W_h', args, numeric['W_h'],
                               f'dL_dW_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
                               known_mistakes=hidden_layer_mistakes(*args)['W_h'])
 
+    expect_every([lambda shape=shape: check(shape) for shape in SHAPES])
+
 
 @pytest.mark.points(1.2, 'dL_db_h')
 def test_dL_db_h(student, rng):
     """dL_db_h passes the numerical gradient check, C = 2 and C = 10"""
-    for shape in SHAPES:
+    def check(shape):
         net, _, prediction, numeric = checked(rng, shape)
         args = (net['target'], prediction, net['W_o'], net['x'], net['W_h'], net['b_h'])
         expect_gradient_given(student, 'b_h', args, numeric['b_h'],
                               f'dL_db_h(target, prediction, W_o, x, W_h, b_h), {label(shape)}', batch=shape[0],
                               known_mistakes=hidden_layer_mistakes(*args)['b_h'])
+
+    expect_every([lambda shape=shape: check(shape) for shape in SHAPES])
 
 
 ONE_SAMPLE = (1, 3, 4, 3)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_given, expect_gradient, expect_keys,
-                                  expect_labels, expect_scalar)
+from grader.engine.checks import (Cases, Mismatch, expect_array, expect_every, expect_given, expect_gradient,
+                                  expect_keys, expect_labels, expect_scalar)
 from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.engine.gradcheck import numerical_gradients
 from grader.suites.hidden.initialisation import expect_recipe
@@ -37,27 +37,33 @@ def test_init_params_follows_the_recipe(student, rng):
 @pytest.mark.points(1.2, 'feedforward')
 def test_feedforward_on_random_params(student, rng):
     """feedforward matches the reference for every activation, C = 2 and C = 10"""
+    cases = Cases()
     for act in ACTIVATIONS:
         for classes in (2, 10):
             net = two_layer_net(rng, 8, 4, 6, classes, act)
-            expect_result_given(student, ref, 'feedforward', lambda: ref.feedforward(net['X'], net['params'], act),
-                                student.two_layer.feedforward(net['X'], net['params'], act),
-                                f"feedforward(X, params, '{act}') with C={classes}", classes=classes)
+            with cases:
+                expect_result_given(student, ref, 'feedforward', lambda: ref.feedforward(net['X'], net['params'], act),
+                                    student.two_layer.feedforward(net['X'], net['params'], act),
+                                    f"feedforward(X, params, '{act}') with C={classes}", classes=classes)
+    cases.expect()
 
 
 @pytest.mark.points(0.6, 'calculate_loss')
 def test_calculate_loss_on_random_params(student, rng):
     """calculate_loss matches the reference, with and without L2"""
+    cases = Cases()
     for act in ACTIVATIONS:
         net = two_layer_net(rng, 9, 3, 5, 4, act)
         X, y, params = net['X'], net['y'], net['params']
         for reg in (0.0, float(rng.uniform(0.05, 0.5))):
             mistakes = l2_loss_mistakes(ref.calculate_loss(X, y, params, act, 0.0), [params['W1'], params['W2']],
                                         reg, 9, [params['b1'], params['b2']])
-            expect_result_given(student, ref, 'calculate_loss', lambda: ref.calculate_loss(X, y, params, act, reg),
-                                student.two_layer.calculate_loss(X, y, params, act, reg),
-                                f"calculate_loss(X, y, params, '{act}', {reg:.3g})", check=expect_scalar, batch=9,
-                                classes=4, known_mistakes=mistakes)
+            with cases:
+                expect_result_given(student, ref, 'calculate_loss', lambda: ref.calculate_loss(X, y, params, act, reg),
+                                    student.two_layer.calculate_loss(X, y, params, act, reg),
+                                    f"calculate_loss(X, y, params, '{act}', {reg:.3g})", check=expect_scalar,
+                                    batch=9, classes=4, known_mistakes=mistakes)
+    cases.expect()
 
 
 def check_backprop(student, net, act, reg, context=''):
@@ -83,8 +89,11 @@ def check_backprop(student, net, act, reg, context=''):
 @pytest.mark.parametrize('act', ACTIVATIONS)
 def test_backprop_gradient_check(student, rng, act):
     """backprop passes the numerical gradient check, with and without L2"""
+    cases = Cases()
     for reg in (0.0, float(rng.uniform(0.05, 0.5))):
-        check_backprop(student, two_layer_net(rng, 7, 3, 5, 3, act), act, reg)
+        with cases:
+            check_backprop(student, two_layer_net(rng, 7, 3, 5, 3, act), act, reg)
+    cases.expect()
 
 
 @pytest.mark.points(0.6, 'backprop')
