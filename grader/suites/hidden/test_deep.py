@@ -35,11 +35,10 @@ def test_init_deep_follows_the_recipe(student, rng):
                        'np.random.default_rng(seed)')
 
 
-@pytest.mark.points(0.9, 'deep_feedforward')
-def test_deep_feedforward_at_several_depths(student, rng):
-    """deep_feedforward matches the reference with 1, 2 and 3 hidden layers"""
+def expect_deep_feedforward(student, rng, depths):
+    """deep_feedforward against the reference for every depth and activation, every case checked."""
     cases = Cases()
-    for layers in DEPTHS:
+    for layers in depths:
         for act in ACTIVATIONS:
             net = deep_net(rng, layers, 6, act)
             with cases:
@@ -50,18 +49,16 @@ def test_deep_feedforward_at_several_depths(student, rng):
     cases.expect()
 
 
+@pytest.mark.points(0.9, 'deep_feedforward')
+def test_deep_feedforward_at_several_depths(student, rng):
+    """deep_feedforward matches the reference with 1, 2 and 3 hidden layers"""
+    expect_deep_feedforward(student, rng, DEPTHS)
+
+
 @pytest.mark.points(0.3, 'deep_feedforward')
 def test_deep_feedforward_without_hidden_layers(student, rng):
     """deep_feedforward for layers [D, C]: no hidden layer, softmax regression"""
-    cases = Cases()
-    for act in ACTIVATIONS:
-        net = deep_net(rng, NO_HIDDEN_LAYER, 6, act)
-        with cases:
-            expect_result_given(student, ref, 'deep_feedforward',
-                                lambda: ref.deep_feedforward(net['X'], net['params'], act),
-                                student.deep.deep_feedforward(net['X'], net['params'], act),
-                                f"deep_feedforward(X, params, '{act}') for layers {NO_HIDDEN_LAYER}")
-    cases.expect()
+    expect_deep_feedforward(student, rng, [NO_HIDDEN_LAYER])
 
 
 @pytest.mark.points(0.6, 'deep_loss')
