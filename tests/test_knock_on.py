@@ -101,7 +101,7 @@ def test_a_failed_test_names_what_it_relies_on_that_fails_its_own_tests():
 def test_a_case_excused_by_another_function_never_hides_a_case_wrong_on_its_own():
     cases = Cases()
     with cases:
-        raise Consequence('follows from f', ['f'], Mismatch('first case'))
+        raise Consequence('follows from f', ['f'])
     with cases:
         raise Mismatch('second case, wrong on its own')
     with pytest.raises(Mismatch) as raised:
@@ -113,7 +113,7 @@ def test_cases_that_all_follow_from_other_functions_are_one_consequence():
     cases = Cases()
     for fault in ('f', 'g', 'f'):
         with cases:
-            raise Consequence(f'follows from {fault}', [fault], Mismatch(fault))
+            raise Consequence(f'follows from {fault}', [fault])
     with pytest.raises(Consequence) as raised:
         cases.expect()
     assert raised.value.faults == ('f', 'g')

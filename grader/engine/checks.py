@@ -52,17 +52,11 @@ class Consequence(Mismatch):
     the functions it calls: the fault is theirs.
 
     - faults: the names of those functions that gave wrong results here
-    - mismatch: the Mismatch of the comparison with the right answer
     """
 
-    def __init__(self, message, faults, mismatch):
-        super().__init__(message, mismatch.causes)
+    def __init__(self, message, faults, causes=()):
+        super().__init__(message, causes)
         self.faults = tuple(faults)
-
-    @classmethod
-    def of(cls, message, faults, causes):
-        """A Consequence of several cases, its message theirs."""
-        return cls(message, faults, Mismatch(message, causes))
 
 
 def _fmt(value):
@@ -294,8 +288,7 @@ class Cases:
         message = '\n'.join(str(failure) for failure in (own or failures))
         if own:
             raise Mismatch(message, causes)
-        raise Consequence.of(message, list(dict.fromkeys(fault for failure in failures for fault in failure.faults)),
-                             causes)
+        raise Consequence(message, dict.fromkeys(fault for failure in failures for fault in failure.faults), causes)
 
 
 def expect_keys(got, keys, what):
@@ -486,10 +479,10 @@ def expect_given(check, given, what):
             faults = ()
         if not faults:
             raise mismatch from None
-        raise Consequence(consequence_text(what, faults, mismatch), faults, mismatch) from None
+        raise Consequence(consequence_text(what, faults, mismatch), faults, mismatch.causes) from None
 
 
-def follows_known(got, own, variants, rtol=1e-6, atol=1e-9):
+def follows_known(got, own, variants, rtol=1e-7, atol=1e-10):
     """For expect_given, from data: the function at fault when a dependency's result is a
     known wrong one and `got` is what follows from it, as a one-name tuple, else ().
 
