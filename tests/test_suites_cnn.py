@@ -12,7 +12,8 @@ from grader.suites.hidden import cnn_mistakes as mistakes
 from grader.engine.checks import Mismatch
 from grader.suites.public import cnn_cases as cases
 from grader.suites.public.cnn_checks import expect_cnn_weights, unambiguous
-from grader.suites.public.cnn_fits import SCHEDULES, batches, epoch_orders, expect_replayed_fit, replay
+from grader.suites.public.cnn_fits import expect_replayed_fit, replay
+from grader.suites.public.schedules import SCHEDULES, batches, epoch_orders
 from grader.suites.public.expectations import expected, mistakes as known_mistakes
 from solution import cnn
 from tests.submissions import ROOT

@@ -23,8 +23,6 @@ SINGLE = 3           # the public test also labels the first SINGLE samples one 
 # The calls of the public tests: (act, reg, keep_prob, seed) of mlp_loss_and_grads on network(batchnorm).
 LOSS_CALLS = {'batchnorm_dropout': (True, ('relu', 0.1, 0.7, 11)), 'plain': (False, ('tanh', 0.1, 1.0, 0))}
 INIT_SEED = 3
-WRONG_ORDERS = [('once', mistakes.NOT_RESHUFFLED), ('unshuffled', mistakes.NOT_SHUFFLED),
-                ('init generator', mistakes.INIT_GENERATOR)]
 
 
 def layers_part(answers, wrong):
@@ -86,8 +84,7 @@ def _check_predict_case(case, labels):
 
 
 def fit_part(answers, wrong):
-    """The reference's mlp_fit on the public fit data: its start, its trajectory, its batches
-    (and known wrong ones), and the running statistics of known wrong rules."""
+    """The reference's mlp_fit on the public fit data: its start, its trajectory and the running statistics of known wrong rules."""
     data, fit, layers = cases.fit_data(), cases.FIT, cases.LAYERS
     X, y = data['X'], data['y']
     start = mlp.init_mlp(layers, fit['batchnorm'], fit['seed'])
@@ -101,18 +98,9 @@ def fit_part(answers, wrong):
     answers['mlp_fit'] = {'start': start, 'losses': history['loss'], 'params': params,
                           'train_accuracy': history['train_accuracy'], 'val_accuracy': history['val_accuracy'],
                           **{f'after_epoch_{e}': after for e, after in enumerate(replayed.epochs, start=1)}}
-    answers['mlp_fit_orders'] = _orders(fit, layers, 'contract')
-    wrong['mlp_fit_orders'] = [(_orders(fit, layers, kind), why) for kind, why in WRONG_ORDERS]
-    wrong['mlp_fit_momentum'] = [(0.0, mistakes.MOMENTUM_IGNORED)]
     for name in replayed.params:
         if name.startswith(net.RUNNING):
             wrong[f'mlp_fit_{name}'] = [(values[name], why) for why, values in replayed.running.items()]
-
-
-def _orders(fit, layers, kind):
-    """Every epoch's order of the samples under a kind of mlp_training.batch_orders, (epochs, N)."""
-    samples = len(cases.fit_data()['X'])
-    return np.array([np.concatenate(epoch) for epoch in mlp_training.batch_orders(samples, fit, layers, kind)])
 
 
 def _check_replay(replayed, params, history):

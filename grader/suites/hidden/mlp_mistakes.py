@@ -48,18 +48,12 @@ MASKS_PER_LAYER = ('every layer\'s mask is drawn from a new np.random.default_rn
 BATCH_STATISTICS = ('the batch\'s own mean and variance are used; at inference batch norm uses running_mean and '
                     'running_var, so that a sample\'s output does not depend on the other samples of its batch')
 VARIANCE_AS_STD = 'x - running_mean is divided by running_var + eps; divide by np.sqrt(running_var + eps)'
-NOT_RESHUFFLED = 'the batches are not reshuffled: draw a new order = rng.permutation(N) at the start of every epoch'
-NOT_SHUFFLED = 'the batches follow the order of X: shuffle with order = rng.permutation(N) at the start of every epoch'
-INIT_GENERATOR = ('the batches are shuffled with the generator that drew the initial weights; the contract shuffles '
-                  'with a second np.random.default_rng(seed), used for nothing else')
 MASKS_FROM_BATCH_GENERATOR = ('the dropout masks are drawn from the generator that shuffles the batches, so every '
                               'epoch after the first has other batches than the contract\'s; draw the masks from a '
                               'generator of their own, for example np.random.default_rng([seed, step])')
 NOT_REPEATABLE = ('the same arguments must give the same result: draw every random number from a generator '
                   'seeded from seed, never from np.random\'s global state or an unseeded default_rng()')
 DROPOUT_NOT_APPLIED = 'keep_prob is not passed on to the training steps: the losses are those of a fit without dropout'
-MOMENTUM_IGNORED = ('the momentum is ignored: v = momentum * v - epsilon * grad carries the old velocity over, '
-                    'then p = p + v')
 
 
 def dropout_forward_mistakes(x, keep_prob, seed):

@@ -17,11 +17,12 @@ from grader.engine.checks import Mismatch, as_array, as_cause, expect_array, exp
 from grader.engine.seam import StudentFailure
 from grader.spec import RUNNING_MOMENTUM as MOMENTUM
 from grader.suites.public.fits import mlp_shapes
-from grader.suites.public.mlp_checks import RULE, RUNNING_RULE, fit_parts, init_keys_mistake, steps
+from grader.suites.public.mlp_checks import RULE, RUNNING_RULE, fit_parts, init_keys_mistake
+from grader.suites.public.schedules import MOMENTUM_IGNORED, SCHEDULES, epoch_batches, epoch_orders, step_count
 
 from . import mlp_mistakes as mistakes
 from . import mlp_network as net
-from .initialisation import expect_recipe
+from .initialisation import expect_recipe, layer_pairs
 from .training import contract_params, expect_losses
 
 RTOL, ATOL = 1e-6, 1e-9
@@ -94,22 +95,17 @@ def start_params(own_init, layers, batchnorm, seed, what):
 def batch_orders(samples, fit, layers, kind='contract'):
     """The batches of a fit, [[index array of every step] of every epoch].
 
-    - kind: 'contract' (a new permutation each epoch from default_rng(seed)), 'once' (the first
-      permutation every epoch), 'unshuffled' (the order of X), 'init generator' (the
-      permutations of the generator that drew init_deep's weights, after its draws) or 'masks'
-      (the contract's permutations, but every step also draws its dropout masks from the same
-      generator, as mlp_loss_and_grads would)
+    - kind: 'contract', a key of schedules.SCHEDULES, or 'masks': the contract's permutations,
+      but every step also draws its dropout masks from the same generator, as
+      mlp_loss_and_grads would
     """
-    rng = np.random.default_rng(fit['seed'])
-    if kind == 'init generator':
-        for pair in zip(layers[:-1], layers[1:]):
-            rng.standard_normal(pair)
-    epochs, order = [], np.arange(samples)
-    for epoch in range(fit['num_epochs']):
-        if kind != 'unshuffled' and (kind != 'once' or epoch == 0):
-            order = rng.permutation(samples)
-        epochs.append([order[start:start + fit['batch_size']] for start in range(0, samples, fit['batch_size'])])
-        for batch in epochs[-1] if kind == 'masks' else []:
+    if kind != 'masks':
+        orders = epoch_orders(samples, fit['num_epochs'], fit['seed'], kind, layer_pairs(layers))
+        return [epoch_batches(order, fit['batch_size']) for order in orders]
+    rng, epochs = np.random.default_rng(fit['seed']), []
+    for _ in range(fit['num_epochs']):
+        epochs.append(epoch_batches(rng.permutation(samples), fit['batch_size']))
+        for batch in epochs[-1]:
             for units in layers[1:-1]:
                 rng.random((len(batch), units))
     return epochs
@@ -184,7 +180,7 @@ def _returned(got, params0, X, fit, what):
     """(params in the contract's keys, history, losses) of what mlp_fit returned; Mismatch unless
     it holds params0's keys and shapes and one finite loss per step."""
     params, history = fit_parts(got, what)
-    losses = expect_losses(history['loss'], steps(len(X), fit), what, per='step', name="history['loss']")
+    losses = expect_losses(history['loss'], step_count(len(X), fit), what, per='step', name="history['loss']")
     params = contract_params({name: params[name] for name in params0 if name in params},
                              {name: np.shape(value) for name, value in params0.items()}, f'the params {what} returned')
     return params, history, losses
@@ -229,8 +225,7 @@ def _own_replay(params0, X, y, own_step, fit, layers):
         return None
 
 
-WRONG_FITS = [({'momentum': 0.0}, mistakes.MOMENTUM_IGNORED), ({'order': 'once'}, mistakes.NOT_RESHUFFLED),
-              ({'order': 'unshuffled'}, mistakes.NOT_SHUFFLED), ({'order': 'init generator'}, mistakes.INIT_GENERATOR)]
+WRONG_FITS = [({'momentum': 0.0}, MOMENTUM_IGNORED)] + [({'order': kind}, why) for kind, why in SCHEDULES.items()]
 
 
 def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=None):

@@ -2,10 +2,7 @@
 batches, and the wrong ones students draw.
 
 The contract: parameters from init_cnn(X.shape[1:], num_filters, filter_size, hidden_dim,
-C, seed), velocities zero; a second generator rng = np.random.default_rng(seed) draws
-order = rng.permutation(N) at the start of every epoch; the batches are consecutive
-slices of order, batch_size samples each (the last one smaller); one momentum step per
-batch; losses[t] is the loss of step t's batch at the parameters step t started from.
+C, seed), velocities zero; the batches of schedules.py, one momentum step per batch; losses[t] is the loss of step t's batch at the parameters step t started from.
 
 The public suite replays with the student's own init_cnn and cnn_loss_and_grads (a relative
 expectation: nothing here computes an answer), and compares with the reference's run from
@@ -22,65 +19,13 @@ from grader.engine.seam import StudentFailure
 
 from .cnn_checks import unambiguous
 from .fits import contract_params, expect_losses, fit_result, follows_replay, momentum_replay
+from .schedules import MOMENTUM_IGNORED, SCHEDULE, SCHEDULES, batches, epoch_orders, step_count
 
-RULE = ('from your own init_cnn with the same arguments and zero velocities, a second generator '
-        'rng = np.random.default_rng(seed) draws order = rng.permutation(N) at the start of every epoch; '
-        'each step takes the next batch_size samples of order (the last batch of an epoch may be smaller), '
-        'records the loss cnn_loss_and_grads returns for them, then updates v = momentum * v - epsilon * grad '
-        'and p = p + v')
+RULE = (f'from your own init_cnn with the same arguments and zero velocities, {SCHEDULE}, records the loss '
+        'cnn_loss_and_grads returns for them, then updates v = momentum * v - epsilon * grad and p = p + v')
 
-# The orders students draw the batches in, other than the contract's, and what is wrong with them.
-SCHEDULES = {
-    'one permutation': ('the batches are not reshuffled: every epoch uses the order drawn for the first; '
-                        'draw order = rng.permutation(N) at the start of every epoch'),
-    'init generator': ('the batches are shuffled by the generator that drew the initial weights; the contract '
-                       'shuffles with a second generator, np.random.default_rng(seed), made for that alone'),
-    'unshuffled': ('the batches are not shuffled: they take the samples in their given order; draw '
-                   'order = rng.permutation(N) from np.random.default_rng(seed) at the start of every epoch'),
-    'legacy': ('the batches are shuffled by the legacy np.random.seed and np.random.permutation, which draw other '
-               'numbers: use rng = np.random.default_rng(seed), then rng.permutation(N)'),
-    'cumulative': ('one index array is shuffled in place every epoch, so each epoch shuffles the last epoch\'s '
-                   'order again; the contract draws a fresh order = rng.permutation(N) every epoch'),
-}
-MOMENTUM_IGNORED = 'the momentum is ignored: v = momentum * v - epsilon * grad carries the old velocity over'
 # What a replay with the student's own cnn_loss_and_grads may raise.
 REPLAY_FAILURES = (StudentFailure, Mismatch, TypeError, ValueError, KeyError)
-
-
-def epoch_orders(n, epochs, seed, schedule='contract', weight_shapes=()):
-    """The order of the N samples in every epoch.
-
-    Inputs:
-    - n, epochs, seed: N, num_epochs and the seed of cnn_fit
-    - schedule: 'contract' or a key of SCHEDULES
-    - weight_shapes: the shapes of W1, W2, W3, that the 'init generator' draws first
-    """
-    if schedule == 'unshuffled':
-        return [np.arange(n)] * epochs
-    if schedule == 'legacy':
-        legacy = np.random.RandomState(seed)
-        return [legacy.permutation(n) for _ in range(epochs)]
-    shuffler = np.random.default_rng(seed)
-    if schedule == 'init generator':
-        for shape in weight_shapes:
-            shuffler.standard_normal(shape)
-    if schedule == 'one permutation':
-        return [shuffler.permutation(n)] * epochs
-    orders = [shuffler.permutation(n) for _ in range(epochs)]
-    if schedule == 'cumulative':
-        for epoch in range(1, epochs):
-            orders[epoch] = orders[epoch - 1][orders[epoch]]
-    return orders
-
-
-def batches(orders, batch_size):
-    """The sample indices of every step, in order."""
-    return [order[start:start + batch_size] for order in orders for start in range(0, len(order), batch_size)]
-
-
-def step_count(n, fit):
-    """The number of steps, and of losses, of cnn_fit on N samples."""
-    return fit['num_epochs'] * math.ceil(n / fit['batch_size'])
 
 
 def replay(params0, step, X, y, fit, schedule='contract', momentum=None):

@@ -15,13 +15,12 @@ from .dense_checks import ATOL as INIT_ATOL
 from .dense_checks import RTOL as INIT_RTOL
 from .dense_checks import expect_recipe
 from .fits import contract_params, expect_losses, mlp_shapes, momentum_replay
+from .schedules import MOMENTUM_IGNORED, SCHEDULE, SCHEDULES, batches, epoch_orders, step_count
 
 RUNNING = 'running_'
 RTOL, ATOL = 1e-6, 1e-9
-RULE = ('from your own init_mlp with the same seed and zero velocities; at the start of every epoch order = '
-        'rng.permutation(N) from a second np.random.default_rng(seed), and the batches are consecutive slices of '
-        'order; each step records its batch\'s loss, then v = momentum * v - epsilon * grad and p = p + v for '
-        'every learned parameter')
+RULE = (f'from your own init_mlp with the same seed and zero velocities; {SCHEDULE}, records its batch\'s loss, '
+        'then v = momentum * v - epsilon * grad and p = p + v for every learned parameter')
 RUNNING_RULE = (f'after every step, running_mean = {DECAY:g} * running_mean + {1 - DECAY:g} * mean and running_var = '
                 f'{DECAY:g} * running_var + {1 - DECAY:g} * var, with the batch statistics of that step\'s forward pass')
 BIAS_KEPT = ('with batchnorm=True a hidden layer has no bias bl: beta takes its place (a bias before batch norm is '
@@ -65,11 +64,6 @@ def fit_parts(got, what):
     return trained, history
 
 
-def steps(samples, fit):
-    """The number of steps of a fit: num_epochs * ceil(N / batch_size)."""
-    return fit['num_epochs'] * -(-samples // fit['batch_size'])
-
-
 # ------------------------------------------------------------------- init_mlp
 
 def init_keys_mistake(got_keys, layers, batchnorm):
@@ -111,12 +105,6 @@ def expect_init_mlp(got, want, layers, batchnorm, draws, what):
 
 # --------------------------------------------------------------------- mlp_fit
 
-def batches(orders, batch_size):
-    """The index arrays of a fit's steps: consecutive slices of every epoch's order, (epochs, N)."""
-    orders = np.asarray(orders).astype(int)
-    return [order[start:start + batch_size] for order in orders for start in range(0, orders.shape[1], batch_size)]
-
-
 def own_replay(start, own_step, X, y, fit, orders, momentum=None):
     """mlp_fit's learned parameters replayed with the update rule and a step function the
     caller gives: (learned params after the last step, the loss of every step), or None when
@@ -129,7 +117,7 @@ def own_replay(start, own_step, X, y, fit, orders, momentum=None):
       mlp_loss_and_grads in the public suite
     - X, y: the training data
     - fit: mlp_fit's keyword arguments (epsilon, momentum, batch_size)
-    - orders: every epoch's order of the samples, (epochs, N)
+    - orders: every epoch's order of the samples, [(N,) index array] (schedules.epoch_orders)
     - momentum: to replay with another momentum than fit's (0 for 'momentum ignored')
     """
     schedule = batches(orders, fit['batch_size'])
@@ -151,7 +139,7 @@ def _returned(got, shapes, samples, fit, what):
     """(params in the contract's keys, history, losses) of what mlp_fit returned; Mismatch unless
     it holds the contract's keys and shapes and one finite loss per step."""
     params, history = fit_parts(got, what)
-    losses = expect_losses(history['loss'], steps(samples, fit), what, per='step', name="history['loss']")
+    losses = expect_losses(history['loss'], step_count(samples, fit), what, per='step', name="history['loss']")
     params = contract_params({name: params[name] for name in shapes if name in params}, shapes,
                              f'the params {what} returned')
     return params, history, losses
@@ -186,17 +174,13 @@ class FitCheck:
 
     - shapes: {name: shape} of the fit's params, in the contract's order
     - reference: expected('mlp_fit'): start, losses, params, after_epoch_e, train_accuracy, val_accuracy
-    - orders: the contract's order of the samples in every epoch, (epochs, N)
-    - wrong_orders, wrong_momenta: known wrong schedules and momenta, [(value, explanation)]
     - running_mistakes: {running name: [(value, explanation)]} of the reference's trajectory
     - own_step: function (X_batch, y_batch, params) -> the student's mlp_loss_and_grads
     - own_predict: function (X, params) -> the student's mlp_predict's labels
     """
 
-    def __init__(self, shapes, reference, orders, wrong_orders, wrong_momenta, running_mistakes, own_step,
-                 own_predict):
-        self.shapes, self.reference, self.orders = shapes, reference, orders
-        self.wrong_orders, self.wrong_momenta = wrong_orders, wrong_momenta
+    def __init__(self, shapes, reference, running_mistakes, own_step, own_predict):
+        self.shapes, self.reference = shapes, reference
         self.running_mistakes, self.own_step, self.own_predict = running_mistakes, own_step, own_predict
 
     def expect(self, got, start, X, y, fit, data, what, predict_note=lambda: ''):
@@ -224,8 +208,13 @@ class FitCheck:
             return _expect_accuracy_form(history, data, fit['num_epochs'], what)
         self._diagnose(params, losses, starts[0], X, y, fit, what)
 
+    def _orders(self, X, fit, schedule='contract'):
+        """Every epoch's order of the samples under a schedule of schedules.py, (epochs, N)."""
+        weights = [shape for name, shape in self.shapes.items() if name.startswith('W')]
+        return epoch_orders(len(X), fit['num_epochs'], fit['seed'], schedule, weights)
+
     def _follows_own(self, params, losses, start, X, y, fit):
-        replayed = own_replay(start, self.own_step, X, y, fit, self.orders)
+        replayed = own_replay(start, self.own_step, X, y, fit, self._orders(X, fit))
         return replayed is not None and _follows(params, losses, *replayed)
 
     def _expect_running(self, params, starts, count, what):
@@ -246,7 +235,7 @@ class FitCheck:
     def _expect_history(self, history, data, start, fit, samples, what, predict_note):
         """Check a fit on the reference's trajectory: one accuracy per epoch, each that of the
         parameters after that epoch, labelled by the reference (stored) or by the student's own mlp_predict."""
-        per_epoch = steps(samples, fit) // fit['num_epochs']
+        per_epoch = step_count(samples, fit) // fit['num_epochs']
         epochs = [shifted(self.reference[f'after_epoch_{e}'], start, self.reference['start'], e * per_epoch)
                   for e in range(1, fit['num_epochs'] + 1)]
         stored = all(np.array_equal(start[name], self.reference['start'][name]) for name in start
@@ -279,15 +268,17 @@ class FitCheck:
         if same_start(start, ref['start']):
             want_params, want_losses = ref['params'], ref['losses']
         else:
-            own = own_replay(start, self.own_step, X, y, fit, self.orders)
+            own = own_replay(start, self.own_step, X, y, fit, self._orders(X, fit))
             if own is None:
                 raise Mismatch(f'{what} is checked against the update rule replayed with your own mlp_loss_and_grads '
                                'from your own init_mlp; your init_mlp is not the reference\'s (see its tests), and '
                                'your mlp_loss_and_grads fails on the batches of the replay')
             want_params, want_losses = own
-        wrong = [(own_replay(start, self.own_step, X, y, fit, self.orders, momentum=momentum), why)
-                 for momentum, why in self.wrong_momenta if momentum != fit['momentum']]
-        wrong += [(own_replay(start, self.own_step, X, y, fit, orders), why) for orders, why in self.wrong_orders]
+        wrong = [(own_replay(start, self.own_step, X, y, fit, self._orders(X, fit, schedule)), why)
+                 for schedule, why in SCHEDULES.items()]
+        if fit['momentum']:
+            wrong.append((own_replay(start, self.own_step, X, y, fit, self._orders(X, fit), momentum=0.0),
+                          MOMENTUM_IGNORED))
         wrong = [(replayed, why) for replayed, why in wrong if replayed is not None]
         expect_array(losses, want_losses, f"{what}: history['loss'] ({RULE})", rtol=RTOL,
                      known_mistakes=[(replayed[1], why) for replayed, why in wrong])

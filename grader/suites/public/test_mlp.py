@@ -18,7 +18,8 @@ from .expectations import expected as _expected
 from .expectations import mistakes as _mistakes
 from .fits import contract_params, expect_losses, mlp_shapes
 from .mlp_cases import EXPECTED_FILE, FIT, LAYERS, batchnorm_case, defaults_fit_data, dropout_case, fit_data, network
-from .mlp_checks import FitCheck, expect_gradient_keys, expect_init_mlp, expect_tuple, fit_parts, steps
+from .mlp_checks import FitCheck, expect_gradient_keys, expect_init_mlp, expect_tuple, fit_parts
+from .schedules import step_count
 
 
 def expected(key):
@@ -180,8 +181,7 @@ def test_mlp_fit_replays_its_batches_running_statistics_and_history(student):
     start, got, what = fit(student, data, X_val=data['X_val'], y_val=data['y_val'])
     shapes = mlp_shapes(LAYERS, True)
     running = [name for name in shapes if name.startswith('running_')]
-    check = FitCheck(shapes, expected('mlp_fit'), expected('mlp_fit_orders'), mistakes('mlp_fit_orders'),
-                     mistakes('mlp_fit_momentum'), {name: mistakes(f'mlp_fit_{name}') for name in running},
+    check = FitCheck(shapes, expected('mlp_fit'), {name: mistakes(f'mlp_fit_{name}') for name in running},
                      own_step=lambda X, y, p: student.mlp.mlp_loss_and_grads(X, y, p, 'tanh', FIT['reg_lambda']),
                      own_predict=lambda X, p: student.mlp.mlp_predict(X, p, 'tanh'))
     check.expect(got, start, data['X'], data['y'], FIT, what=what, predict_note=lambda: predict_note(student),
@@ -194,7 +194,7 @@ def test_mlp_fit_history_without_validation_data(student):
     data = fit_data()
     what = f'mlp_fit(X, y, {LAYERS}, ...) without X_val'
     _, history = fit_parts(student.mlp.mlp_fit(data['X'], data['y'], LAYERS, **FIT), what)
-    expect_losses(history['loss'], steps(len(data['X']), FIT), what, per='step', name="history['loss']")
+    expect_losses(history['loss'], step_count(len(data['X']), FIT), what, per='step', name="history['loss']")
     accuracies = as_array(history['train_accuracy'], f"{what}: history['train_accuracy']")
     if accuracies.shape != (FIT['num_epochs'],) or not np.all((accuracies >= 0) & (accuracies <= 1)):
         raise Mismatch(f"{what} returned history['train_accuracy'] = {accuracies.tolist()}; expected "
