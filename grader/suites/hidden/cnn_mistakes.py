@@ -21,7 +21,9 @@ import numpy as np
 from grader.engine.checks import Cause
 from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes
 from grader.suites.public.cnn_checks import WEIGHTS, expect_cnn_weights, fan_in
-from grader.suites.public.dense_checks import GENERATORS
+from grader.suites.public.dense_checks import GENERATORS, known_scales
+
+from . import initialisation
 
 
 # ------------------------------------------------------------------ loops of the contract's formulas
@@ -307,21 +309,6 @@ def gradient_mistakes(want, params, reg, batch, channels_last):
 
 # ------------------------------------------------------------------ init_cnn
 
-def _draws(shapes, seed, kind):
-    """{name: the standard normal numbers a generator of this kind gives each weight}, for the
-    kinds of initialisation.GENERATORS."""
-    if kind == 'legacy':                     # np.random.seed(seed), then np.random.randn
-        legacy = np.random.RandomState(seed)
-        return {name: legacy.standard_normal(shape) for name, shape in shapes.items()}
-    if kind == 'per layer':
-        return {name: np.random.default_rng(seed).standard_normal(shape) for name, shape in shapes.items()}
-    rng = np.random.default_rng(0 if kind == 'seed 0' else seed)
-    if kind == 'transposed':                 # the matrices drawn (fan_out, fan_in) and transposed
-        return {name: rng.standard_normal(shape[::-1]).T if len(shape) == 2 else rng.standard_normal(shape)
-                for name, shape in shapes.items()}
-    return {name: rng.standard_normal(shape) for name, shape in shapes.items()}
-
-
 def generators(shapes, seed):
     """{name: [(draws, what is wrong with them)]} of every kind of initialisation.GENERATORS,
     the recipe's first, with '': draws, the standard normal numbers it gives that weight.
@@ -330,28 +317,21 @@ def generators(shapes, seed):
     - shapes: {'W1': ..., 'W2': ..., 'W3': ...}, the contract's shapes, in the order of the draws
     - seed: the seed asked for (with seed 0, ignoring it is no mistake)
     """
-    kinds = [(_draws(shapes, seed, kind), why) for kind, why in GENERATORS.items()
-             if not (kind == 'seed 0' and seed == 0)]
-    return {name: [(draws[name], why) for draws, why in kinds] for name in shapes}
+    drawn = [(initialisation.draws(shapes, seed, kind), GENERATORS[kind]) for kind in initialisation.kinds(seed)]
+    return {name: [(numbers[name], why) for numbers, why in drawn] for name in shapes}
 
 
 def scales(name, shape):
     """[(scale, what it means)] for the scales students use; '' for the recipe's."""
     n = fan_in(name, shape)
-    known = [(1 / np.sqrt(n), ''),
-             (1 / n, f'each weight of {name} is divided by fan_in = {n}, not by np.sqrt(fan_in)'),
-             (1.0, f'the weights of {name} are not scaled: divide each by np.sqrt(fan_in) = np.sqrt({n})'),
-             (np.sqrt(2 / n), f'{name} is scaled by sqrt(2/fan_in) (He); the recipe divides by np.sqrt(fan_in)')]
-    if name == 'W1':
-        filters, channels, k = shape[0], shape[1], shape[2]
-        known += [(1 / k, f'W1 is divided by sqrt(k * k) = {k}; the fan-in of a filter is C * k * k = {n}, every '
-                          'input value one output sums over, its channels included'),
-                  (1 / np.sqrt(filters * k * k), f'W1 is divided by sqrt(F * k * k); its fan-in is C * k * k = {n}, '
-                                                 f'counting the input channels (C = {channels}), not the filters')]
-    else:
-        known.append((1 / np.sqrt(shape[1]), f'{name} is divided by sqrt(fan_out) = sqrt({shape[1]}); the recipe '
-                                             'divides by np.sqrt(fan_in), fan_in being the number of rows'))
-    return known
+    if name != 'W1':
+        return known_scales(name, n, shape[1])
+    filters, channels, k = shape[0], shape[1], shape[2]
+    return known_scales(name, n) + [
+        (1 / k, f'W1 is divided by sqrt(k * k) = {k}; the fan-in of a filter is C * k * k = {n}, every input value '
+                'one output sums over, its channels included'),
+        (1 / np.sqrt(filters * k * k), f'W1 is divided by sqrt(F * k * k); its fan-in is C * k * k = {n}, counting '
+                                       f'the input channels (C = {channels}), not the filters')]
 
 
 def expect_cnn_recipe(got, want, seed, what):

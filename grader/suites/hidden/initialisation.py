@@ -1,5 +1,6 @@
-"""The initialisation recipe of init_params and init_deep: the draws of the generators
-students use, for the hidden suite and for the public suite's data (tools/expected.py).
+"""The initialisation recipe of init_params, init_deep, init_mlp and init_cnn: the draws of
+the generators students use, for the hidden suite and for the public suite's data
+(tools/expected.py, expected_cnn.py and expected_mlp.py).
 
 The contract's recipe: one generator np.random.default_rng(seed); for l = 1..L in order,
 Wl is one call of its standard_normal((fan_in, fan_out)), divided by np.sqrt(fan_in);
@@ -11,7 +12,7 @@ numbers other generators and scales give, so that the feedback names what differ
 import numpy as np
 
 from grader.suites.public import dense_checks
-from grader.suites.public.dense_checks import GENERATORS  # noqa: F401  (cnn_mistakes imports it from here)
+from grader.suites.public.dense_checks import GENERATORS
 
 
 def layer_pairs(layers):
@@ -19,25 +20,37 @@ def layer_pairs(layers):
     return list(zip(layers[:-1], layers[1:]))
 
 
-def _draws(layers, seed, kind):
-    """The standard normal numbers a generator of this kind gives each layer, (fan_in, fan_out) each."""
-    pairs = layer_pairs(layers)
-    if kind == 'legacy':
-        legacy = np.random.RandomState(seed)     # the stream of np.random.seed(seed); np.random.randn
-        return [legacy.randn(fan_in, fan_out) for fan_in, fan_out in pairs]
+def draws(shapes, seed, kind):
+    """{name: the standard normal numbers a generator of this kind gives each weight}.
+
+    Inputs:
+    - shapes: {name: shape} of the weights, in the order the recipe draws them
+    - seed: the seed of the call
+    - kind: a key of GENERATORS
+    """
+    if kind == 'legacy':                     # np.random.seed(seed), then np.random.randn
+        legacy = np.random.RandomState(seed)
+        return {name: legacy.standard_normal(shape) for name, shape in shapes.items()}
     if kind == 'per layer':
-        return [np.random.default_rng(seed).standard_normal(pair) for pair in pairs]
+        return {name: np.random.default_rng(seed).standard_normal(shape) for name, shape in shapes.items()}
     rng = np.random.default_rng(0 if kind == 'seed 0' else seed)
-    if kind == 'transposed':
-        return [rng.standard_normal((fan_out, fan_in)).T for fan_in, fan_out in pairs]
-    return [rng.standard_normal(pair) for pair in pairs]
+    if kind == 'transposed':                 # the matrices drawn (fan_out, fan_in) and transposed
+        return {name: rng.standard_normal(shape[::-1]).T if len(shape) == 2 else rng.standard_normal(shape)
+                for name, shape in shapes.items()}
+    return {name: rng.standard_normal(shape) for name, shape in shapes.items()}
+
+
+def kinds(seed):
+    """The kinds of GENERATORS a call with this seed is compared with: all but 'seed 0' when the
+    seed is 0, where it would be the recipe's."""
+    return [kind for kind in GENERATORS if not (kind == 'seed 0' and seed == 0)]
 
 
 def recipe_draws(layers, seed):
     """{kind of GENERATORS: {'W1': draws, ...}} of init_params / init_deep(layers, seed); without
     'seed 0' when the seed is 0, where it would be the recipe's."""
-    return {kind: {f'W{l}': raw for l, raw in enumerate(_draws(layers, seed, kind), start=1)}
-            for kind in GENERATORS if not (kind == 'seed 0' and seed == 0)}
+    shapes = {f'W{l}': pair for l, pair in enumerate(layer_pairs(layers), start=1)}
+    return {kind: draws(shapes, seed, kind) for kind in kinds(seed)}
 
 
 def expect_recipe(got, want, layers, seed, what):

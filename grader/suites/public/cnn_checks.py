@@ -9,7 +9,7 @@ import numpy as np
 
 from grader.engine.checks import Mismatch, as_array, as_cause, expect_array, expect_every, expect_keys, sentence
 
-from .dense_checks import fitted_scale
+from .dense_checks import weight_diagnosis
 
 # Results equal to a wrong answer to this tolerance are taken to be that mistake.
 SAME_RTOL, SAME_ATOL = 1e-6, 1e-9
@@ -111,41 +111,6 @@ def expect_cnn_shapes(got, shapes, what):
     return got
 
 
-def scale_explanation(scale, name, shape, scales):
-    """What a weight's scale means: the one known scale of that value, or what the recipe's is.
-
-    Inputs:
-    - scale: the factor the weight's draws were multiplied by
-    - name, shape: the weight's
-    - scales: [(scale, what it means)] of the scales students use, the recipe's with ''
-    """
-    n = fan_in(name, shape)
-    if abs(scale * np.sqrt(n) - 1) <= 1e-9:
-        return ''
-    known = [why for value, why in scales if abs(scale - value) <= 1e-9 * value]
-    if len(known) == 1:
-        return known[0]
-    return f'{name} is scaled by {scale:.6g}; the recipe divides by np.sqrt(fan_in) = np.sqrt({n})'
-
-
-def recipe_diagnosis(got, name, generators, scales):
-    """What differs between a weight of init_cnn and the recipe's, '' when nothing is recognised.
-
-    Inputs:
-    - got: the submission's weight, float array of the contract's shape
-    - name: 'W1', 'W2' or 'W3'
-    - generators: [(draws, what is wrong with them)] of each kind of generator, the recipe's
-      with '': draws, the standard normal numbers that generator gives this weight
-    - scales: [(scale, what it means)] of the scales students use for this weight
-    """
-    for draws, generator_why in generators:
-        scale = fitted_scale(got, draws)
-        if scale is not None:
-            scale_why = scale_explanation(scale, name, np.shape(got), scales)
-            return ' '.join(sentence(why) for why in (generator_why, scale_why) if why)
-    return ''
-
-
 def expect_cnn_weights(got, want, generators, scales, what):
     """Check init_cnn's result against the recipe: keys, shapes, zero biases, and every weight to
     RECIPE_RTOL, with what differs for every weight that misses it.
@@ -154,7 +119,7 @@ def expect_cnn_weights(got, want, generators, scales, what):
     - got: what the submission returned
     - want: the reference's params for the same call
     - generators: {name: [(draws, what is wrong with them)]} for W1, W2 and W3, as
-      recipe_diagnosis takes them
+      dense_checks.weight_diagnosis takes them
     - scales: {name: [(scale, what it means)]} for W1, W2 and W3
     - what: how to name the call, e.g. 'init_cnn((2, 6, 4), 3, 5, 7, 4, seed=5)'
     """
@@ -162,7 +127,7 @@ def expect_cnn_weights(got, want, generators, scales, what):
 
     def check(name):
         array = np.asarray(got[name], dtype=np.float64)
-        why = (recipe_diagnosis(array, name, generators[name], scales[name])
+        why = (weight_diagnosis(array, name, fan_in(name, array.shape), generators[name], scales[name])
                or f'The numbers are not those of {CNN_RECIPE}.')
         expect_array(array, want[name], f'{what}[{name!r}]', rtol=RECIPE_RTOL, atol=RECIPE_ATOL,
                      known_mistakes=[(array, why)])

@@ -38,18 +38,25 @@ GENERATORS = {
 }
 
 
-def known_scales(fan_in, fan_out):
-    """[(scale, what it means)] for the scales students use; '' for the recipe's."""
-    return [(1 / np.sqrt(fan_in), ''),
-            (1 / fan_in, f'each weight is divided by fan_in = {fan_in}, not by np.sqrt(fan_in) '
-                         '(a scale of 1/sqrt(fan_in))'),
-            (1 / np.sqrt(fan_out), f'each weight is divided by sqrt(fan_out) = sqrt({fan_out}); the recipe '
-                                   'divides by np.sqrt(fan_in), fan_in being the number of rows of W'),
-            (1.0, 'the weights are not scaled: divide each by np.sqrt(fan_in)'),
-            (np.sqrt(2 / fan_in), 'the weights are scaled by sqrt(2/fan_in) (He); the recipe divides by '
-                                  'np.sqrt(fan_in)'),
-            (np.sqrt(2 / (fan_in + fan_out)), 'the weights are scaled by sqrt(2/(fan_in + fan_out)) (Glorot); '
-                                              'the recipe divides by np.sqrt(fan_in)')]
+def known_scales(name, fan_in, fan_out=None):
+    """[(scale, what it means)] for the scales students use; '' for the recipe's.
+
+    Inputs:
+    - name: the weight's key, e.g. 'W2'
+    - fan_in: what the recipe divides its draws by the square root of
+    - fan_out: its number of columns, or None for a filter bank, which has no such count
+    """
+    known = [(1 / np.sqrt(fan_in), ''),
+             (1 / fan_in, f'each weight of {name} is divided by fan_in = {fan_in}, not by np.sqrt(fan_in) (a scale '
+                          'of 1/sqrt(fan_in))'),
+             (1.0, f'the weights of {name} are not scaled: divide each by np.sqrt(fan_in) = np.sqrt({fan_in})'),
+             (np.sqrt(2 / fan_in), f'{name} is scaled by sqrt(2/fan_in) (He); the recipe divides by np.sqrt(fan_in)')]
+    if fan_out is not None:
+        known += [(1 / np.sqrt(fan_out), f'{name} is divided by sqrt(fan_out) = sqrt({fan_out}); the recipe divides '
+                                         'by np.sqrt(fan_in), fan_in being the number of rows'),
+                  (np.sqrt(2 / (fan_in + fan_out)), f'{name} is scaled by sqrt(2/(fan_in + fan_out)) (Glorot); the '
+                                                    'recipe divides by np.sqrt(fan_in)')]
+    return known
 
 
 def fitted_scale(got, raw):
@@ -60,34 +67,39 @@ def fitted_scale(got, raw):
     return scale if np.allclose(got, scale * raw, rtol=1e-9, atol=1e-12) else None
 
 
-def known_scale(scale, scales):
-    """The explanation of the one known (value, why) in `scales` equal to `scale`; None when no
-    known scale or several have that value."""
-    known = [why for value, why in scales if abs(scale - value) <= 1e-9 * value]
-    return known[0] if len(known) == 1 else None
-
-
-def _scale_explanation(scale, fan_in, fan_out):
-    """What a scale means, named only when exactly one known scale has that value; '' for the recipe's."""
-    if abs(scale * np.sqrt(fan_in) - 1) <= 1e-9:
-        return ''
-    return known_scale(scale, known_scales(fan_in, fan_out)) or (
-        f'the weights are scaled by {scale:.6g}; the recipe divides by np.sqrt(fan_in), '
-        f'a scale of {1 / np.sqrt(fan_in):.6g}')
-
-
-def weight_diagnosis(got, draws):
-    """What differs between a layer's weights and the recipe's, '' when nothing is recognised.
+def scale_explanation(scale, name, fan_in, scales):
+    """What a weight's scale means: '' for the recipe's, the one known scale of that value, or
+    what the recipe's is when no known scale or several have that value.
 
     Inputs:
-    - got: the submission's Wl, float array of shape (fan_in, fan_out)
-    - draws: {kind of GENERATORS: the standard normal numbers it gives this layer, (fan_in, fan_out)}
+    - scale: the factor the weight's draws were multiplied by
+    - name, fan_in: the weight's key and fan-in
+    - scales: [(scale, what it means)] of the scales students use (known_scales)
     """
-    fan_in, fan_out = np.shape(got)
-    for kind, generator_why in GENERATORS.items():
-        scale = fitted_scale(got, draws[kind]) if kind in draws else None
+    if abs(scale * np.sqrt(fan_in) - 1) <= 1e-9:
+        return ''
+    known = [why for value, why in scales if abs(scale - value) <= 1e-9 * value]
+    if len(known) == 1:
+        return known[0]
+    return (f'{name} is scaled by {scale:.6g}; the recipe divides by np.sqrt(fan_in) = np.sqrt({fan_in}), a scale '
+            f'of {1 / np.sqrt(fan_in):.6g}')
+
+
+def weight_diagnosis(got, name, fan_in, generators, scales):
+    """What differs between a weight and the recipe's, '' when nothing is recognised: the
+    generator whose draws it is a multiple of, and what that multiple means.
+
+    Inputs:
+    - got: the submission's weight, float array of the contract's shape
+    - name, fan_in: the weight's key and fan-in
+    - generators: [(draws, what is wrong with that generator)] of each kind of generator, the
+      recipe's with '': draws, the standard normal numbers it gives this weight
+    - scales: [(scale, what it means)] of the scales students use for this weight
+    """
+    for draws, generator_why in generators:
+        scale = fitted_scale(got, draws)
         if scale is not None:
-            scale_why = _scale_explanation(scale, fan_in, fan_out)
+            scale_why = scale_explanation(scale, name, fan_in, scales)
             return ' '.join(sentence(why) for why in (generator_why, scale_why) if why)
     return ''
 
@@ -109,7 +121,9 @@ def expect_recipe(got, want, draws, what):
         if name.startswith('b'):
             why = 'Biases start at zero, np.zeros((1, fan_out)).'
         else:
-            why = (weight_diagnosis(array, {kind: layers[name] for kind, layers in draws.items()})
+            fan_in, fan_out = array.shape
+            generators = [(draws[kind][name], why) for kind, why in GENERATORS.items() if kind in draws]
+            why = (weight_diagnosis(array, name, fan_in, generators, known_scales(name, fan_in, fan_out))
                    or f'The numbers are not those of {RECIPE}.')
         expect_array(array, want[name], f'{what}[{name!r}]', rtol=RTOL, atol=ATOL, known_mistakes=[(array, why)])
 
