@@ -20,9 +20,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import __version__, regrade
-from .grading import check_batch, grade, submission_sha256
+from .grading import check_batch, grade, limits_of, submission_sha256
 from .layout import RESULTS, result_path
-from .sandbox.isolation import Limits
 from .text import clean
 
 MAX_ID = 200
@@ -107,12 +106,13 @@ def grade_one(spec, ident, path, out, suite, sandbox, limits, hidden_visibility,
     return ident, results['extra_data']['outcome']
 
 
-def run(spec, folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto', limits=Limits(),
+def run(spec, folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto', limits=None,
         hidden_visibility='after_published', progress=True, force=False, history=None):
     """Grade every submission of `folder` in `shard` that has no up-to-date result in `out`
     (every one with force=True); when earlier results were graded again, write regrade.csv.
 
     spec: the engine.spec.Assignment the submissions are for
+    limits: sandbox.isolation.Limits of the workers; None for grading.limits_of(spec)
     history: where replaced results go (default: regrade.history_folder(out), the run's time)
 
     Returns:
@@ -122,6 +122,7 @@ def run(spec, folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto',
     what it must not, and grading.HarnessError when no worker can run.
     """
     history = history or regrade.history_folder(out)
+    limits = limits or limits_of(spec)
     mine = {i: p for i, p in submissions(folder).items() if in_shard(i, shard)}
     todo = {i: p for i, p in mine.items()
             if force or not up_to_date(result_path(out, i), submission_sha256(p, spec), suite)}

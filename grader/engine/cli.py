@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from . import batch, regrade, spec as specs
-from .grading import HarnessError, IsolationError, grade
+from .grading import HarnessError, IsolationError, grade, limits_of
 from .layout import RESULTS, write_json_atomically
 from .output import EXPORTS, classroom, gradebook
 from .output.roster import collect_and_match, read_roster
@@ -85,7 +85,7 @@ def main(argv=None, assignment=None):
     try:
         # A link named on the command line is the user's choice: follow it here, and never inside.
         results = grade(args.submission.resolve(), spec, args.suite, args.seed, args.hidden_visibility,
-                        args.sandbox, _limits(args), progress)
+                        args.sandbox, _limits(args, spec), progress)
     except ValueError as error:
         parser.error(str(error))
     except (IsolationError, HarnessError) as error:
@@ -136,7 +136,7 @@ def _grading_options(command, assignment):
                               'where a submission could read the hidden tests, and the results record it')
     defaults = Limits()
     command.add_argument('--timeout', type=float, default=defaults.call_timeout,
-                         help='seconds per call to the submission (training tests set their own)')
+                         help="seconds per call to the submission (training tests: the assignment's training_timeout)")
     command.add_argument('--budget', type=float, default=defaults.budget,
                          help='seconds for all calls to one submission together')
     command.add_argument('--memory', type=float, default=defaults.memory / GIB,
@@ -170,8 +170,8 @@ def _export_options(commands):
     lms.set_defaults(run=_export)
 
 
-def _limits(args):
-    return Limits(call_timeout=args.timeout, budget=args.budget, memory=int(args.memory * GIB))
+def _limits(args, spec):
+    return limits_of(spec, call_timeout=args.timeout, budget=args.budget, memory=int(args.memory * GIB))
 
 
 def _shard(text):
@@ -190,8 +190,9 @@ def _batch(parser, args):
     earlier = {path.stem for path in (args.out / RESULTS).glob('*.json')}
     history = regrade.history_folder(args.out)
     try:
-        graded, skipped = batch.run(_spec(parser, args), args.submissions, args.out, args.jobs, args.shard,
-                                    args.suite, args.sandbox, _limits(args), args.hidden_visibility,
+        spec = _spec(parser, args)
+        graded, skipped = batch.run(spec, args.submissions, args.out, args.jobs, args.shard,
+                                    args.suite, args.sandbox, _limits(args, spec), args.hidden_visibility,
                                     force=args.regrade, history=history)
     except ValueError as error:
         parser.error(str(error))

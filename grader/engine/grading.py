@@ -43,8 +43,13 @@ def suite_paths(spec, suite):
     return paths
 
 
+def limits_of(spec, **changes):
+    """The worker's Limits for a homework: the defaults, the spec's training_timeout, and `changes`."""
+    return Limits(**{'training_timeout': spec.training_timeout, **changes})
+
+
 def grade(source, spec, suite='public', seed=None, hidden_visibility='after_published', sandbox='auto',
-          limits=Limits(), progress=None, others=None):
+          limits=None, progress=None, others=None):
     """Grade one submission.
 
     Inputs:
@@ -56,7 +61,8 @@ def grade(source, spec, suite='public', seed=None, hidden_visibility='after_publ
     - hidden_visibility: Gradescope visibility of hidden tests
     - sandbox: 'auto', 'bwrap' or 'none' for the worker; 'inprocess' runs the code in
       this process, for trusted code only (benchmarks)
-    - limits: sandbox.isolation.Limits of the worker
+    - limits: sandbox.isolation.Limits of the worker; None for the defaults with the spec's
+      training_timeout (limits_of)
     - progress: function called with (tests done, tests in all, name of the test) as tests finish
     - others: {path: what it is} of more that the submission must not read (a batch's
       submissions and results); given, as with suite 'all', grading stops when it could
@@ -69,6 +75,7 @@ def grade(source, spec, suite='public', seed=None, hidden_visibility='after_publ
     was not explicitly 'none'.
     """
     paths = suite_paths(spec, suite)
+    limits = limits or limits_of(spec)
     requested, sandbox = sandbox, sandbox if sandbox == 'inprocess' else choose_sandbox(sandbox)
     with tempfile.TemporaryDirectory(prefix='grader-') as workdir:
         notes, read_error, isolation = (), None, None

@@ -66,6 +66,8 @@ class Assignment:
       test of the function may find that its wrong result follows from theirs, and a failed
       test of it names those of them that fail their own tests (pairs, so that the spec stays
       hashable)
+    - training_timeout: seconds a call may take in a test marked `training` (a fit of the
+      homework's sizes with loops the handout allows takes well under it)
     """
 
     title: str
@@ -80,6 +82,7 @@ class Assignment:
     handout: str = None
     left_out: tuple = ()
     calls: tuple = ()
+    training_timeout: float = 60.0
 
     @property
     def suites(self):
