@@ -142,6 +142,10 @@ class Model:
     - fit, predict: the names of its fit and predict functions
     - layers: whether the fit takes the task's shape as its third argument
     - activation: whether predict takes the task's actFun_type
+    - losses: 'pass' (one loss per pass over all samples, num_passes of them) or 'step' (one
+      per minibatch, num_epochs * ceil(N / batch_size) of them)
+    - history: whether the fit returns (params, history) with the losses in history['loss'],
+      rather than (params, losses)
     - described: how the handout names it, with {shape} for the task's shape
     """
 
@@ -150,14 +154,17 @@ class Model:
     predict: str
     layers: bool
     activation: bool
+    losses: str
+    history: bool
     described: str
 
 
 MODELS = {
-    'two_layer': Model('two_layer', 'fit_model', 'predict', True, True, '`fit_model`, {shape} hidden units'),
-    'deep': Model('deep', 'deep_fit', 'deep_predict', True, True, '`deep_fit`, `layer_sizes = {shape}`'),
-    'cnn': Model('cnn', 'cnn_fit', 'cnn_predict', False, False, '`cnn_fit`'),
-    'mlp': Model('mlp', 'mlp_fit', 'mlp_predict', True, True, '`mlp_fit`, `layer_sizes = {shape}`'),
+    'two_layer': Model('two_layer', 'fit_model', 'predict', True, True, 'pass', False,
+                       '`fit_model`, {shape} hidden units'),
+    'deep': Model('deep', 'deep_fit', 'deep_predict', True, True, 'pass', False, '`deep_fit`, `layer_sizes = {shape}`'),
+    'cnn': Model('cnn', 'cnn_fit', 'cnn_predict', False, False, 'step', False, '`cnn_fit`'),
+    'mlp': Model('mlp', 'mlp_fit', 'mlp_predict', True, True, 'step', True, '`mlp_fit`, `layer_sizes = {shape}`'),
 }
 # The tuning task of Part 8 trains the reference's mlp_fit with the student's choice.
 TUNED = "the reference's `mlp_fit` with your `tuned_hyperparameters()`"

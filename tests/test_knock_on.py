@@ -8,12 +8,15 @@ import pytest
 
 from grader.engine.checks import Cases, Consequence, Mismatch
 from grader.engine.output import gradescope
-from grader.spec import SPEC
+from grader.spec import MODELS, SPEC
 from tests.submissions import build, grade
 from tests.test_mutants import BUGS
 from tests.test_mutants_cnn import FORWARD
 from tests.test_mutants_mlp import DX
 
+# A fit relies on every function of its network: a fit that fails with one of them may lose
+# points, and its feedback names the function it relies on.
+FITS = {model.fit for model in MODELS.values()}
 DENSE = {bug[0]: (bug[4], [bug[1:4]]) for bug in BUGS}
 
 # (broken function, edits): a realistic bug in each function that others are built on,
@@ -45,6 +48,9 @@ def test_a_bug_costs_points_only_in_tests_that_name_its_function(tmp_path, name)
     lost = [test for test in results['tests'] if test['score'] < test['max_score']]
     assert any(test['tags'][0] == function for test in lost), 'the bug costs points in its own tests'
     assert not [test['name'] for test in lost if not names(test, function)]
+    public = [test['name'] for test in lost if test['visibility'] == 'visible' and test['tags'][0] != function
+              and test['tags'][0] not in FITS]
+    assert not public, 'the public tests of the functions built on it keep their points'
 
 
 def test_the_gradients_built_on_a_wrong_gradCE_keep_their_points_and_say_why(tmp_path):
@@ -135,3 +141,15 @@ def test_a_dependency_that_answers_zeros_excuses_nothing(tmp_path):
     tests = [test for test in results['tests'] if test['tags'] == ['dL_dW_o']]
     assert tests and all(test['score'] == 0 for test in tests)
     assert all(test['extra_data']['outcome'] != 'consequence' for test in tests)
+
+
+def test_without_the_reference_a_public_test_built_on_a_broken_function_names_it(tmp_path, monkeypatch):
+    """In the copy students receive there is no reference to combine their results with: a
+    public test whose result follows from a broken softmax fails, and names softmax."""
+    monkeypatch.setattr('grader.suites.public.relative.HIDDEN', 'grader.suites.absent')
+    results = grade(build(tmp_path / 'sub', replace=CASES['softmax normalised down the columns'][1]), 'public',
+                    offering_from('softmax'))
+    on_fixed_params = [test for test in results['tests'] if test['name'].startswith(
+        '4. Training a two-layer classifier: feedforward on fixed params')]
+    assert len(on_fixed_params) == 3 and all(test['score'] == 0 for test in on_fixed_params)
+    assert all('relies on your softmax, which fails its own tests' in test['output'] for test in on_fixed_params)

@@ -9,6 +9,7 @@ checks.expect_given, so that a wrong gradCE costs points in gradCE's tests only,
 in every gradient built on it.
 """
 
+import importlib
 from contextlib import contextmanager
 from unittest import mock
 
@@ -132,3 +133,23 @@ def expect_result_given(student, module, function, call, got, what, check=expect
     tolerances = {key: options[key] for key in ('rtol', 'atol') if key in options}
     expect_given(lambda: check(got, call(), what, **options),
                  lambda: faults_given(student, module, function, call, got, what, **tolerances), what)
+
+
+def reference_faults(student, function, args, got, what, select=None, dependencies=None, rtol=1e-7, atol=1e-10):
+    """faults_given for the reference's `function`(*args), found in the reference module the
+    spec says defines it. The public suite's relative expectations (grader/suites/public/relative.py)
+    come here.
+
+    Inputs:
+    - select: function taking the reference's result to the part `got` is (None: all of it)
+    - dependencies: the function whose dependencies (SPEC.calls) stand in, when the part
+      `got` is depends on fewer than `function` does, e.g. 'cnn_predict' for cnn_loss_and_grads's
+      loss; None for `function`
+    """
+    module = importlib.import_module(f'{SPEC.solution}.{SPEC.module_of(function)}')
+
+    def call():
+        result = getattr(module, function)(*args)
+        return result if select is None else select(result)
+
+    return faults_given(student, module, dependencies or function, call, got, what, rtol, atol)

@@ -2,7 +2,8 @@
 batches, and the wrong ones students draw.
 
 The contract: parameters from init_cnn(X.shape[1:], num_filters, filter_size, hidden_dim,
-C, seed), velocities zero; the batches of schedules.py, one momentum step per batch; losses[t] is the loss of step t's batch at the parameters step t started from.
+C, seed), velocities zero; the batches of schedules.py, one momentum step per batch;
+losses[t] is the loss of step t's batch at the parameters step t started from.
 
 The public suite replays with the student's own init_cnn and cnn_loss_and_grads (a relative
 expectation: nothing here computes an answer), and compares with the reference's run from

@@ -2,11 +2,12 @@
 
 import pytest
 
-from grader.engine.checks import expect_array, expect_raises
+from grader.engine.checks import Cases, expect_array, expect_raises
 from grader.spec import ACTIVATIONS
 
 from .cases import ACTIVATION_INPUT as Z, DERIVATIVE_INPUT
 from .expectations import expected, mistakes
+from .relative import expect_built_on
 
 
 @pytest.mark.points(0.6, 'relu')
@@ -36,16 +37,22 @@ def test_tanh(student):
 @pytest.mark.points(0.6, 'actFun')
 def test_actFun_dispatches_on_its_name(student):
     """actFun applies the activation its type names"""
+    cases = Cases()
     for act in ('tanh', 'sigmoid', 'relu'):
-        expect_array(student.activations.actFun(Z, act), expected(act), f"actFun(z, '{act}')")
+        what, got = f"actFun(z, '{act}')", student.activations.actFun(Z, act)
+        with cases:
+            expect_built_on(lambda: expect_array(got, expected(act), what), student, 'actFun', (Z, act), got, what)
+    cases.expect()
 
 
 @pytest.mark.points(0.6, 'diff_actFun')
 @pytest.mark.parametrize('act', ACTIVATIONS)
 def test_diff_actFun_is_the_derivative_of_the_activation(student, act):
     """diff_actFun agrees with centered differences of the activation"""
-    expect_array(student.activations.diff_actFun(DERIVATIVE_INPUT, act), expected(f'diff_actFun_{act}'),
-                 f"diff_actFun(z, '{act}')", rtol=1e-5, atol=1e-8, known_mistakes=mistakes(f'diff_actFun_{act}'))
+    what, got = f"diff_actFun(z, '{act}')", student.activations.diff_actFun(DERIVATIVE_INPUT, act)
+    expect_built_on(lambda: expect_array(got, expected(f'diff_actFun_{act}'), what, rtol=1e-5, atol=1e-8,
+                                         known_mistakes=mistakes(f'diff_actFun_{act}')),
+                    student, 'diff_actFun', (DERIVATIVE_INPUT, act), got, what, rtol=1e-5, atol=1e-8)
 
 
 @pytest.mark.points(0.3, 'actFun')

@@ -17,6 +17,7 @@ from .cnn_checks import WEIGHTS, expect_cnn_shapes, expect_cnn_weights, expect_k
 from .cnn_fits import REPLAY_FAILURES, expect_replayed_fit
 from .expectations import expected as expected_in, mistakes as mistakes_in
 from .fits import cnn_shapes, contract_params
+from .relative import expect_built_on
 
 
 def expected(key):
@@ -108,8 +109,10 @@ def test_cnn_loss(student):
     params, what = n['params'], f'the loss of cnn_loss_and_grads(X, y, params, {cases.REG})'
     got = result_tuple(student.cnn.cnn_loss_and_grads(n['X'], n['y'], params, cases.REG), ('loss', 'grads'),
                        f'cnn_loss_and_grads(X, y, params, {cases.REG})')
-    expect_scalar(got[0], expected('cnn_loss'), what, batch=len(n['y']), classes=4,
-                  known_mistakes=mistakes('cnn_loss'))
+    expect_built_on(lambda: expect_scalar(got[0], expected('cnn_loss'), what, batch=len(n['y']), classes=4,
+                                          known_mistakes=mistakes('cnn_loss')),
+                    student, 'cnn_loss_and_grads', (n['X'], n['y'], params, cases.REG), got[0], what,
+                    select=lambda result: result[0], dependencies='cnn_predict')
 
 
 @pytest.mark.points(0.9, 'cnn_loss_and_grads')
@@ -121,17 +124,21 @@ def test_cnn_gradients(student):
                        what)
     grads = expect_keys(got[1], n['params'], f'the grads of {what}')
     want = expected('cnn_grads')
-    expect_every([lambda name=name: expect_known(expect_array, grads[name], want[name], f"{what}: grads['{name}']",
-                                                 mistakes(f'cnn_grads_{name}'), batch=len(n['y']), classes=4)
-                  for name in want])
+    expect_built_on(lambda: expect_every([lambda name=name: expect_known(
+        expect_array, grads[name], want[name], f"{what}: grads['{name}']", mistakes(f'cnn_grads_{name}'),
+        batch=len(n['y']), classes=4) for name in want]),
+        student, 'cnn_loss_and_grads', (n['X'], n['y'], n['params'], cases.REG), grads, what,
+        select=lambda result: result[1])
 
 
 @pytest.mark.points(0.5, 'cnn_predict')
 def test_cnn_predict(student):
     """cnn_predict returns the most probable class of each image"""
     n = cases.network()
-    got = expect_labels(student.cnn.cnn_predict(n['images'], n['params']), 12, 4, 'cnn_predict(X, params)')
-    expect_array(got.astype(float), expected('cnn_predict'), 'cnn_predict(X, params)')
+    what = 'cnn_predict(X, params)'
+    got = expect_labels(student.cnn.cnn_predict(n['images'], n['params']), 12, 4, what).astype(float)
+    expect_built_on(lambda: expect_array(got, expected('cnn_predict'), what),
+                    student, 'cnn_predict', (n['images'], n['params']), got, what)
 
 
 def _reference_run(params0):

@@ -9,14 +9,15 @@ reference's run when that start is the reference's.
 import numpy as np
 import pytest
 
-from grader.engine.checks import (expect_array, expect_every, expect_keys, expect_labels, expect_params, expect_same,
-                                  expect_scalar)
+from grader.engine.checks import (Cases, expect_array, expect_every, expect_keys, expect_labels, expect_params,
+                                  expect_same, expect_scalar)
 from grader.spec import DEFAULTS
 
 from .cases import DEEP_FIT, DEEP_LAYERS, deep_network
 from .dense_checks import expect_first_losses, expect_fit, expect_recipe, own_step
 from .expectations import expected, mistakes
 from .fits import contract_params, expect_losses, fit_result, network_shapes
+from .relative import expect_built_on
 
 SHAPES = network_shapes(DEEP_LAYERS)
 OWN = 'deep_loss and deep_backprop'
@@ -44,44 +45,51 @@ def test_init_deep_follows_the_recipe(student):
 @pytest.mark.points(0.6, 'deep_feedforward')
 def test_deep_feedforward(student):
     """deep_feedforward on fixed params, every activation"""
-    d = deep_network()
+    d, cases = deep_network(), Cases()
     for act in ('tanh', 'sigmoid', 'relu'):
-        expect_array(student.deep.deep_feedforward(d['X'], d['params'], act),
-                     expected(f'deep_feedforward_{act}'), f"deep_feedforward(X, params, '{act}')")
+        what, got = f"deep_feedforward(X, params, '{act}')", student.deep.deep_feedforward(d['X'], d['params'], act)
+        with cases:
+            expect_built_on(lambda: expect_array(got, expected(f'deep_feedforward_{act}'), what),
+                            student, 'deep_feedforward', (d['X'], d['params'], act), got, what)
+    cases.expect()
 
 
 @pytest.mark.points(0.6, 'deep_loss')
 def test_deep_loss(student):
     """deep_loss with L2 on fixed params"""
-    d = deep_network()
-    expect_scalar(student.deep.deep_loss(d['X'], d['y'], d['params'], 'relu', 0.1),
-                  expected('deep_loss_relu'), "deep_loss(X, y, params, 'relu', 0.1)", batch=6, classes=3,
-                  known_mistakes=mistakes('deep_loss_relu'))
+    d, what = deep_network(), "deep_loss(X, y, params, 'relu', 0.1)"
+    got = student.deep.deep_loss(d['X'], d['y'], d['params'], 'relu', 0.1)
+    expect_built_on(lambda: expect_scalar(got, expected('deep_loss_relu'), what, batch=6, classes=3,
+                                          known_mistakes=mistakes('deep_loss_relu')),
+                    student, 'deep_loss', (d['X'], d['y'], d['params'], 'relu', 0.1), got, what)
 
 
 @pytest.mark.points(0.9, 'deep_backprop')
 def test_deep_backprop(student):
     """deep_backprop with L2 on fixed params, every activation"""
-    d = deep_network()
+    d, cases = deep_network(), Cases()
     for act in ('tanh', 'sigmoid', 'relu'):
         what = f"deep_backprop(X, y, params, '{act}', 0.1)"
-        grads = expect_keys(student.deep.deep_backprop(d['X'], d['y'], d['params'], act, 0.1), SHAPES, what)
-        want = expected(f'deep_backprop_{act}')
+        with cases:
+            grads = expect_keys(student.deep.deep_backprop(d['X'], d['y'], d['params'], act, 0.1), SHAPES, what)
+            want = expected(f'deep_backprop_{act}')
 
-        def check(name, grads=grads, want=want, what=what, act=act):
-            expect_array(grads[name], want[name], f"{what}['{name}']", batch=6, classes=3,
-                         known_mistakes=mistakes(f'deep_backprop_{act}/{name}'))
+            def check(name, grads=grads, want=want, what=what, act=act):
+                expect_array(grads[name], want[name], f"{what}['{name}']", batch=6, classes=3,
+                             known_mistakes=mistakes(f'deep_backprop_{act}/{name}'))
 
-        expect_every([lambda name=name: check(name) for name in SHAPES])
+            expect_built_on(lambda: expect_every([lambda name=name: check(name) for name in SHAPES]),
+                            student, 'deep_backprop', (d['X'], d['y'], d['params'], act, 0.1), grads, what)
+    cases.expect()
 
 
 @pytest.mark.points(0.6, 'deep_predict')
 def test_deep_predict(student):
     """deep_predict returns the most probable class of each sample"""
-    d = deep_network()
-    got = expect_labels(student.deep.deep_predict(d['X'], d['params'], 'tanh'), 6, 3,
-                        "deep_predict(X, params, 'tanh')")
-    expect_array(got.astype(float), expected('deep_predict_tanh'), "deep_predict(X, params, 'tanh')")
+    d, what = deep_network(), "deep_predict(X, params, 'tanh')"
+    got = expect_labels(student.deep.deep_predict(d['X'], d['params'], 'tanh'), 6, 3, what).astype(float)
+    expect_built_on(lambda: expect_array(got, expected('deep_predict_tanh'), what),
+                    student, 'deep_predict', (d['X'], d['params'], 'tanh'), got, what)
 
 
 def _own_step(student, d, act, reg):

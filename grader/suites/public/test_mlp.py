@@ -19,6 +19,7 @@ from .expectations import mistakes as _mistakes
 from .fits import contract_params, expect_losses, mlp_shapes
 from .mlp_cases import EXPECTED_FILE, FIT, LAYERS, batchnorm_case, defaults_fit_data, dropout_case, fit_data, network
 from .mlp_checks import FitCheck, expect_gradient_keys, expect_init_mlp, expect_tuple, fit_parts
+from .relative import expect_built_on
 from .schedules import step_count
 
 
@@ -115,9 +116,11 @@ def check_loss_and_grads(student, case, act, reg, keep_prob, seed, key):
         expect_array(grads[name], want[name], f"{what}: grads['{name}']", batch=len(y),
                      known_mistakes=mistakes(f'mlp_grads_{key}_{name}'))
 
-    expect_every([lambda: expect_scalar(loss, expected(f'mlp_loss_{key}'), f'{what}: loss', batch=len(y),
-                                        known_mistakes=mistakes(f'mlp_loss_{key}'))]
-                 + [lambda name=name: check(name) for name in want])
+    expect_built_on(lambda: expect_every(
+        [lambda: expect_scalar(loss, expected(f'mlp_loss_{key}'), f'{what}: loss', batch=len(y),
+                               known_mistakes=mistakes(f'mlp_loss_{key}'))]
+        + [lambda name=name: check(name) for name in want]),
+        student, 'mlp_loss_and_grads', (X, y, params, act, reg, keep_prob, seed), (loss, grads), what)
 
 
 @pytest.mark.points(0.6, 'mlp_loss_and_grads')
@@ -137,12 +140,15 @@ def check_predict(student):
     case = network(True)
     X, params, want = case['X'], case['params'], expected('mlp_predict')
     what = "mlp_predict(X, params, 'relu')"
-    got = expect_labels(student.mlp.mlp_predict(X, params, 'relu'), len(X), 3, what)
-    expect_array(got.astype(float), want, what, known_mistakes=mistakes('mlp_predict'))
+    got = expect_labels(student.mlp.mlp_predict(X, params, 'relu'), len(X), 3, what).astype(float)
+    expect_built_on(lambda: expect_array(got, want, what, known_mistakes=mistakes('mlp_predict')),
+                    student, 'mlp_predict', (X, params, 'relu'), got, what)
     for i in range(3):
         one = f"mlp_predict(X[{i}:{i + 1}], params, 'relu'), one sample alone"
-        label = expect_labels(student.mlp.mlp_predict(X[i:i + 1], params, 'relu'), 1, 3, one)
-        expect_array(label.astype(float), want[i:i + 1], one, known_mistakes=mistakes(f'mlp_predict_sample_{i}'))
+        label = expect_labels(student.mlp.mlp_predict(X[i:i + 1], params, 'relu'), 1, 3, one).astype(float)
+        expect_built_on(lambda: expect_array(label, want[i:i + 1], one,
+                                             known_mistakes=mistakes(f'mlp_predict_sample_{i}')),
+                        student, 'mlp_predict', (X[i:i + 1], params, 'relu'), label, one)
 
 
 @pytest.mark.points(0.5, 'mlp_predict')

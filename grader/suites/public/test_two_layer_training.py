@@ -10,8 +10,8 @@ reference's. The accuracy on make_moons is measured with the student's own predi
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Mismatch, expect_array, expect_every, expect_keys, expect_labels, expect_params,
-                                  expect_same, expect_scalar)
+from grader.engine.checks import (Cases, Mismatch, expect_array, expect_every, expect_keys, expect_labels,
+                                  expect_params, expect_same, expect_scalar)
 from grader.engine.seam import StudentFailure
 from grader.spec import ACTIVATIONS, DEFAULTS
 
@@ -20,6 +20,7 @@ from .cases import DEFAULTS_HIDDEN_DIM, FIT_MODEL, MOMENTUM_STEP, network
 from .dense_checks import expect_first_losses, expect_fit, expect_momentum_step, expect_recipe, own_step
 from .expectations import expected, mistakes
 from .fits import contract_params, expect_losses, fit_result, network_shapes
+from .relative import expect_built_on
 
 SHAPES = {'W1': (2, 4), 'b1': (1, 4), 'W2': (4, 3), 'b2': (1, 3)}
 OWN = 'calculate_loss and backprop'
@@ -49,26 +50,28 @@ def test_init_params_follows_the_recipe(student):
 def test_feedforward(student, act):
     """feedforward on fixed params"""
     n = network()
-    expect_array(student.two_layer.feedforward(n['X'], n['params'], act), expected(f'feedforward_{act}'),
-                 f"feedforward(X, params, '{act}')", classes=3)
+    what, got = f"feedforward(X, params, '{act}')", student.two_layer.feedforward(n['X'], n['params'], act)
+    expect_built_on(lambda: expect_array(got, expected(f'feedforward_{act}'), what, classes=3),
+                    student, 'feedforward', (n['X'], n['params'], act), got, what)
 
 
 @pytest.mark.points(0.6, 'calculate_loss')
 def test_calculate_loss(student):
     """calculate_loss without L2"""
-    n = network()
-    expect_scalar(student.two_layer.calculate_loss(n['X'], n['y'], n['params'], 'tanh', 0.0),
-                  expected('calculate_loss_tanh_no_reg'), "calculate_loss(X, y, params, 'tanh', 0.0)",
-                  batch=6, classes=3)
+    n, what = network(), "calculate_loss(X, y, params, 'tanh', 0.0)"
+    got = student.two_layer.calculate_loss(n['X'], n['y'], n['params'], 'tanh', 0.0)
+    expect_built_on(lambda: expect_scalar(got, expected('calculate_loss_tanh_no_reg'), what, batch=6, classes=3),
+                    student, 'calculate_loss', (n['X'], n['y'], n['params'], 'tanh', 0.0), got, what)
 
 
 @pytest.mark.points(0.6, 'calculate_loss')
 def test_calculate_loss_with_l2(student):
     """calculate_loss with L2: + lambda/2 * (sum(W1**2) + sum(W2**2))"""
-    n = network()
-    expect_scalar(student.two_layer.calculate_loss(n['X'], n['y'], n['params'], 'tanh', 0.1),
-                  expected('calculate_loss_tanh'), "calculate_loss(X, y, params, 'tanh', 0.1)", batch=6, classes=3,
-                  known_mistakes=mistakes('calculate_loss_tanh'))
+    n, what = network(), "calculate_loss(X, y, params, 'tanh', 0.1)"
+    got = student.two_layer.calculate_loss(n['X'], n['y'], n['params'], 'tanh', 0.1)
+    expect_built_on(lambda: expect_scalar(got, expected('calculate_loss_tanh'), what, batch=6, classes=3,
+                                          known_mistakes=mistakes('calculate_loss_tanh')),
+                    student, 'calculate_loss', (n['X'], n['y'], n['params'], 'tanh', 0.1), got, what)
 
 
 @pytest.mark.points(0.6, 'backprop')
@@ -84,17 +87,21 @@ def test_backprop(student, act):
         expect_array(grads[name], want[name], f"{what}['{name}']", batch=6, classes=3,
                      known_mistakes=mistakes(f'backprop_{act}/{name}'))
 
-    expect_every([lambda name=name: check(name) for name in SHAPES])
+    expect_built_on(lambda: expect_every([lambda name=name: check(name) for name in SHAPES]),
+                    student, 'backprop', (n['X'], n['y'], n['params'], act, 0.1), grads, what)
 
 
 @pytest.mark.points(0.6, 'predict')
 def test_predict(student):
     """predict returns the most probable class of each sample"""
-    n = network()
+    n, cases = network(), Cases()
     for act in ACTIVATIONS:
-        got = expect_labels(student.two_layer.predict(n['X'], n['params'], act), 6, 3,
-                            f"predict(X, params, '{act}')")
-        expect_array(got.astype(float), expected(f'predict_{act}'), f"predict(X, params, '{act}')")
+        what = f"predict(X, params, '{act}')"
+        with cases:
+            got = expect_labels(student.two_layer.predict(n['X'], n['params'], act), 6, 3, what).astype(float)
+            expect_built_on(lambda: expect_array(got, expected(f'predict_{act}'), what),
+                            student, 'predict', (n['X'], n['params'], act), got, what)
+    cases.expect()
 
 
 @pytest.mark.points(0.9, 'momentum_step')
