@@ -39,7 +39,7 @@ def main(argv=None, assignment=None):
     one = commands.add_parser('grade', help='grade one submission')
     one.add_argument('submission', type=Path, help="a folder of the assignment's modules, a .zip of one, "
                                                    'or a notebook')
-    one.add_argument('--suite', choices=('public', 'all'), default='public')
+    one.add_argument('--suite', choices=('public', 'all'), default='public', help='(default: %(default)s)')
     one.add_argument('--out', type=Path, default=Path('results.json'), help='results JSON (Gradescope format)')
     one.add_argument('--seed', type=int, help='grading seed (default: from the submission content)')
     one.add_argument('--quiet', action='store_true', help='print the points per part only')
@@ -50,7 +50,7 @@ def main(argv=None, assignment=None):
     many.add_argument('--out', type=Path, required=True, help='folder for <id>.json and the gradebook')
     many.add_argument('--jobs', type=int, help='submissions graded at once (default: the CPU count)')
     many.add_argument('--shard', type=_shard, default=(1, 1), help='K/N: grade the K-th of N shards')
-    many.add_argument('--suite', choices=('public', 'all'), default='all')
+    many.add_argument('--suite', choices=('public', 'all'), default='all', help='(default: %(default)s)')
     many.add_argument('--regrade', action='store_true', help='grade every submission again, also up-to-date '
                       'ones (after a test was fixed); replaced results are kept in OUT_DIR/history/')
     _grading_options(many, assignment)
@@ -113,7 +113,17 @@ def _assignment_option(command, default):
                          help='folder of the homework: its spec.py and suites/ (default: %(default)s)')
 
 
+def _parts(text):
+    """--parts as argparse reads it: the part numbers, or the reason they cannot be read."""
+    try:
+        return specs.parse_parts(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _spec(parser, args):
+    """The assignment the command grades, restricted to --parts; a usage error of the command otherwise."""
+    parser = getattr(args, 'command_parser', parser)
     try:
         spec = specs.load(args.assignment)
     except (OSError, ValueError, ImportError, AttributeError) as error:
@@ -127,8 +137,8 @@ def _spec(parser, args):
 def _grading_options(command, assignment):
     """The options `grade` and `batch` share: the assignment, visibility, sandbox and limits."""
     _assignment_option(command, assignment)
-    command.add_argument('--parts', type=specs.parse_parts, help='grade these parts only, e.g. 6 or 1-3,6 '
-                                                                  '(default: all)')
+    command.add_argument('--parts', type=_parts, help='grade these parts only, e.g. 6 or 1-3,6 (default: all)')
+    command.set_defaults(command_parser=command)
     command.add_argument('--hidden-visibility', choices=VISIBILITIES, default='after_published',
                          help='Gradescope visibility of hidden tests')
     command.add_argument('--sandbox', choices=('auto', 'bwrap', 'none'), default='auto',

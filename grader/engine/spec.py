@@ -112,7 +112,8 @@ class Assignment:
         """The assignment restricted to the parts numbered `numbers`, and to their modules."""
         unknown = set(numbers) - {part.number for part in self.parts}
         if unknown:
-            raise ValueError(f'{self.title} has no part {", ".join(map(str, sorted(unknown)))}')
+            raise ValueError(f'{self.title} has no part {", ".join(map(str, sorted(unknown)))}; its parts are '
+                             f'{format_parts([part.number for part in self.parts])}')
         parts = tuple(part for part in self.parts if part.number in numbers)
         offered = {function for part in parts for function in part.functions}
         modules = tuple(module for module in self.modules if offered & set(module.functions))
@@ -148,8 +149,14 @@ def parse_parts(text):
 
 
 def format_parts(numbers):
-    """The text parse_parts reads back as these part numbers: '1,2,6'."""
-    return ','.join(map(str, numbers))
+    """The text parse_parts reads back as these part numbers: '1-3,6'."""
+    numbers, runs = sorted(set(numbers)), []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ','.join(str(low) if low == high else f'{low}-{high}' for low, high in runs)
 
 
 def _import_spec(folder):

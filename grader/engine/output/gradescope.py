@@ -129,7 +129,7 @@ def settled(tests, calls):
         extra = test['extra_data']
         if extra['outcome'] == 'consequence':
             _settle_consequence(test, {fault: roots(fault) for fault in extra['faults']}, own)
-        elif test['status'] == 'failed':
+        elif test['status'] == 'failed' and extra['outcome'] != 'missing':   # nothing ran: nothing to rely on
             failing = [name for name in _built_on(test['tags'][0], calls) if name in own]
             if failing:
                 test['output'] += (f'\nThis test relies on your {" and ".join(failing)}, which '

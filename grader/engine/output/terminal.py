@@ -1,5 +1,6 @@
 """What a student or an instructor reads during and after a grading run."""
 
+import re
 import shutil
 import sys
 import textwrap
@@ -7,7 +8,8 @@ import time
 
 from .gradescope import OUTCOME_TEXT, part_totals
 
-WIDTH = 96
+WIDTH = 96           # when the output is no terminal and COLUMNS is not set
+SCORE = 12           # the right-hand column: ' 0.6 / 0.6'
 
 
 class Progress:
@@ -38,26 +40,48 @@ class Progress:
             self.stream.flush()
 
 
-def print_table(results, verbose=True):
-    """Print points per part and, when verbose, every test with the feedback of failures."""
+def shortened(title, width):
+    """The title in at most `width` characters: cut in the middle of its text, never in its
+    parameters ('[relu]', '[2-1]'), which tell a parametrised test from its siblings."""
+    if len(title) <= width:
+        return title
+    parameters = re.search(r' \[[^\]]*\]$', title)
+    tail = parameters.group(0) if parameters else ''
+    text = title[:len(title) - len(tail)]
+    room = width - len(tail) - 3
+    if room < 10:
+        return title[:width - 3] + '...'
+    head = room * 2 // 3
+    return f'{text[:head]}...{text[len(text) - (room - head):]}{tail}'
+
+
+def print_table(results, verbose=True, width=None):
+    """Print points per part and, when verbose, every test with the feedback of failures.
+
+    width: the line width; by default the terminal's (COLUMNS, else WIDTH when the output is
+    no terminal)."""
+    width = width or shutil.get_terminal_size((WIDTH, 20)).columns
+    left = width - SCORE
+    unreadable = results['extra_data'].get('read_error')
+    if unreadable:    # every test failed for this one reason: say it once, first
+        print(f'The submission could not be read, so no test could run: {unreadable}')
+        verbose = False
     tests = results['tests']
     parts = part_totals(tests, results['extra_data']['parts'])
     for part, score, maximum in parts:
-        print(f'{part:<{WIDTH - 12}}{score:>5g} / {maximum:g}')
+        print(f'{part:<{left}}{score:>5g} / {maximum:g}')
         if not verbose:
             continue
         for test in (t for t in tests if t['extra_data']['part'] == part):
             mark = 'PASS' if test['status'] == 'passed' else 'FAIL'
-            line = f'  {mark} {test["extra_data"]["title"]}'
-            if len(line) > WIDTH - 13:
-                line = line[:WIDTH - 16] + '...'
-            print(f'{line:<{WIDTH - 12}}{test["score"]:>5g} / {test["max_score"]:g}')
+            line = f'  {mark} ' + shortened(test['extra_data']['title'], left - 8)
+            print(f'{line:<{left}}{test["score"]:>5g} / {test["max_score"]:g}')
             if test['output']:
                 outcome = OUTCOME_TEXT.get(test['extra_data']['outcome'], test['extra_data']['outcome'])
                 print(textwrap.indent(f'[{outcome}] {test["output"]}', ' ' * 7))
-    print('-' * WIDTH)
+    print('-' * width)
     maximum = sum(test['max_score'] for test in tests)
-    print(f'{"Total":<{WIDTH - 12}}{results["score"]:>5g} / {maximum:g}')
+    print(f'{"Total":<{left}}{results["score"]:>5g} / {maximum:g}')
     # The summary's first lines are the score and the parts, printed above; the rest are notes.
     notes = results['output'].split('\n')[1 + len(parts):]
     if notes:
