@@ -84,3 +84,30 @@ def test_the_handout_lists_every_graded_function_with_the_reference_signature():
             assert parameters(written) == parameters(reference), (name, written, reference)
     graded = {name for part in SPEC.parts for name in part.functions}
     assert graded - listed <= {'tuned_hyperparameters'}, sorted(graded - listed)
+
+
+def test_the_readme_states_the_calibrated_accuracies_and_thresholds():
+    """Every row of the README's table of the reference's accuracy gives that task's numbers
+    from grader/thresholds.json, and every task has a row."""
+    from grader.spec import TASKS, THRESHOLDS
+    readme = (ROOT / 'README.md').read_text()
+    rows = {line.split('|')[1].strip().split(' (')[0]: line.split('|')[3:5] for line in readme.splitlines()
+            if line.startswith('| ') and line.count('|') == 5}
+    for name in TASKS:
+        calibration = THRESHOLDS[name]
+        accuracy, threshold = (cell.strip() for cell in rows[name])
+        assert accuracy == f'{calibration["mean"]:.3f} ({calibration["min"]:.3f})', name
+        assert threshold == f'{calibration["threshold"]:.2f} ({calibration["margin"]:.3f})', name
+
+
+def test_the_readme_states_no_split_of_the_points_the_spec_does_not_have():
+    """Where the README speaks of the parts' points or the public suite's, the numbers are the spec's."""
+    from grader.engine import grading
+    from grader.engine.output import gradescope
+    readme = ' '.join((ROOT / 'README.md').read_text().split())
+    public = gradescope.points(sum(grading.points_by_part(SPEC).values()))
+    for stated in re.findall(r'public (?:suite|tests) (?:is|are) worth ([\d.]+)', readme):
+        assert float(stated) == public
+    for stated in re.findall(r'split as the handout says \(([^)]*)\)', readme):
+        assert [float(x) for x in stated.split(',')] == [part.points for part in SPEC.parts]
+    assert f'{SPEC.points:g} points' in readme
