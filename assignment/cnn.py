@@ -6,9 +6,11 @@ learning means by it, a cross-correlation: the kernel slides over the image unfl
 
     out[n, f, i, j] = b[f] + sum over c, p, q of x_pad[n, c, i*stride + p, j*stride + q] * W[f, c, p, q].
 
-Nothing here loops over samples or output positions. im2col cuts every k x k window of
-the input into one row of a matrix, so that a whole convolution is one matrix product;
-col2im is its transpose, and carries gradients back from the rows to the image.
+im2col cuts every k x k window of the input into one row of a matrix, so that a whole
+convolution is one matrix product; col2im is its transpose, and carries gradients back from
+the rows to the image. A loop over the k * k kernel offsets, or over the output positions,
+is fast enough here; loops over samples and filters as well are not (the handout's "How
+slow is a loop?").
 
 The network: conv (k x k, 'same' size) -> relu -> 2 x 2 max-pool -> flatten -> affine
 -> relu -> affine -> softmax, with
@@ -41,6 +43,9 @@ def output_size(size, k, stride=1, pad=0):
 def im2col(x, k, stride=1, pad=0):
     """Cut every k x k window of the zero-padded input into one row.
 
+    Not graded on its own: conv_forward and conv_backward are built on it, and their
+    tests find its mistakes.
+
     Inputs:
     - x: (N, C, H, W)
     - k: window size
@@ -63,6 +68,9 @@ def im2col(x, k, stride=1, pad=0):
 
 def col2im(cols, x_shape, k, stride=1, pad=0):
     """Add every row back onto the window it was cut from: the transpose of im2col.
+
+    Not graded on its own: conv_backward is built on it, and its tests find col2im's
+    mistakes.
 
     If cols = im2col(x, ...) then sum(cols * dcols) = sum(x * col2im(dcols, ...)) for
     every dcols, which makes col2im the backward pass of im2col.
@@ -191,6 +199,9 @@ def init_cnn(input_shape, num_filters=8, filter_size=3, hidden_dim=64, num_class
 
 def cnn_forward(X, params):
     """Class scores of the network, and what its backward pass needs.
+
+    Not graded on its own: cnn_loss_and_grads and cnn_predict are built on it, and their
+    tests find its mistakes.
 
     Inputs:
     - X: (N, C, H, W)

@@ -149,6 +149,9 @@ def init_mlp(layer_sizes, batchnorm=True, seed=0):
 def mlp_forward_backward(X, y, params, actFun_type='relu', reg_lambda=0.0, keep_prob=1.0, seed=0):
     """The loss and its gradients in training mode, and the batch statistics used.
 
+    Not graded on its own: the given mlp_loss_and_grads returns its loss and gradients,
+    and mlp_fit uses its batch statistics; their tests find its mistakes.
+
     Inputs: as mlp_loss_and_grads.
 
     Returns:
@@ -236,9 +239,10 @@ def mlp_fit(X, y, layer_sizes, actFun_type='relu', epsilon=0.05, momentum=0.9, r
     # TODO: Check X_val and y_val first. Start from init_mlp and zero velocities for the
     #   learnable parameters only (momentum_step updates every key it is given; the
     #   running statistics are not learned). Draw the batches exactly as cnn_fit does,
-    #   from a generator used for nothing else, and give every step its own dropout
-    #   seed. After each step, move every running statistic 10% of the way towards the
-    #   statistic of that step's batch. After each epoch, record the accuracies.
+    #   from a generator used for nothing else; give step t the dropout seed [seed, t]
+    #   (default_rng takes a list), never the batch generator. After each step, move
+    #   every running statistic 10% of the way towards the statistic of that step's
+    #   batch. After each epoch, record the accuracies.
     # END TODO
     raise NotImplementedError
 

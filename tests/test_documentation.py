@@ -111,3 +111,17 @@ def test_the_readme_states_no_split_of_the_points_the_spec_does_not_have():
     for stated in re.findall(r'split as the handout says \(([^)]*)\)', readme):
         assert [float(x) for x in stated.split(',')] == [part.points for part in SPEC.parts]
     assert f'{SPEC.points:g} points' in readme
+
+
+def test_every_function_students_write_is_graded_or_a_parts_helper():
+    """A stub of the skeleton is a part's graded function or one of its helpers, and a helper
+    says in its docstring that it is graded through the functions built on it."""
+    from tools.handout import written_functions
+    written = written_functions(SPEC)
+    graded = {name for part in SPEC.parts for name in part.functions}
+    helpers = {name for part in SPEC.parts for name in part.helpers}
+    assert written <= graded | helpers, sorted(written - graded - helpers)
+    assert helpers <= written
+    functions = reference_functions()
+    for name in helpers:
+        assert 'Not graded on its own' in functions[name].__doc__, name

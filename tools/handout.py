@@ -11,6 +11,7 @@ part's functions and its derivations, so that an offering of some parts keeps ex
 their sections, and the notebook puts each derivation next to its code.
 """
 
+import ast
 import re
 
 from grader.engine import grading
@@ -28,14 +29,40 @@ def region(text, name, content):
     return pattern.sub(lambda match: match.group(1) + content + match.group(2), text)
 
 
+def written_functions(spec):
+    """The names of the reference's functions that students write: those with a solution block."""
+    written = set()
+    for module in spec.modules:
+        source = (spec.root / spec.solution / module.file).read_text()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef) and '# BEGIN SOLUTION' in ast.get_source_segment(source, node):
+                written.add(node.name)
+    return written
+
+
+def functions_cell(part, written):
+    """What a part asks for: the graded functions students write, then their helpers, then
+    the graded functions the skeleton gives written."""
+    cell = ', '.join(f'`{name}`' for name in part.functions if name in written)
+    helpers = [name for name in part.helpers if name in written]
+    given = [name for name in part.functions if name not in written]
+    if helpers:
+        cell += '; helpers ' + ', '.join(f'`{name}`' for name in helpers)
+    if given:
+        cell += '; given ' + ', '.join(f'`{name}`' for name in given)
+    return cell
+
+
 def parts_table(spec):
-    """The Markdown table of the parts: number and title, files, functions, points, of which the
-    public tests are worth (read from the suites' marks), and the totals."""
+    """The Markdown table of the parts: number and title, files, what to write (the graded
+    functions, the helpers graded through them, and the graded functions given written),
+    points, of which the public tests are worth (read from the suites' marks), and the totals."""
     public = grading.points_by_part(spec)
-    rows = ['| Part | File | Functions | Points | Public tests |', '|---|---|---|---|---|']
+    written = written_functions(spec)
+    rows = ['| Part | File | You write | Points | Public tests |', '|---|---|---|---|---|']
     for part in spec.parts:
         files = [module.file for module in spec.modules if set(part.functions) & set(module.functions)]
-        functions = ', '.join(f'`{name}`' for name in part.functions)
+        functions = functions_cell(part, written)
         rows.append(f'| {part.name} | {", ".join(f"`{f}`" for f in files)} | {functions} | {part.points:g} '
                     f'| {public[part.name]:g} |')
     rows.append(f'| | | **Total** | **{spec.points:g}** | **{gradescope.points(sum(public.values())):g}** |')

@@ -35,12 +35,17 @@ class Module:
 
 @dataclass(frozen=True)
 class Part:
-    """A graded part: its number, title, points and the functions whose tests count in it."""
+    """A graded part: its number, title, points and the functions whose tests count in it.
+
+    helpers: functions students write for this part that have no tests of their own: they
+    are graded through the functions built on them, whose tests find their mistakes
+    """
 
     number: int
     title: str
     points: float
     functions: tuple
+    helpers: tuple = ()
 
     @property
     def name(self):
