@@ -1,4 +1,4 @@
-"""What the readers of folders and zips share: which entries count, and how a failure reads."""
+"""What the readers of folders and zips share: which entries count, how one is copied, and how a failure reads."""
 
 import lzma
 import os
@@ -8,6 +8,7 @@ import zlib
 JUNK_PARTS = {'__MACOSX', '__pycache__', '.ipynb_checkpoints', '.git'}
 MAX_FILES = 2000
 MAX_NAME = 255                # bytes of one file name, as Linux allows
+CHUNK = 64 * 1024
 NAME = 200                    # characters of a name or message shown in a note
 # What reading a damaged archive entry raises (bz2 raises OSError).
 DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, RuntimeError, OSError,
@@ -16,6 +17,10 @@ DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplemen
 
 class SubmissionError(Exception):
     """A submission that cannot be graded at all; the message says why, for the student."""
+
+
+class TooLarge(Exception):
+    """An entry that holds more bytes than there is room for."""
 
 
 def wanted(path):
@@ -30,3 +35,18 @@ def name_problem(path):
     if '\0' in str(path):
         return 'its name holds a NUL character'
     return None
+
+
+def stream(opener, target, room):
+    """Copy one entry to `target` in chunks; the bytes written, or TooLarge past `room`.
+
+    The bytes are counted as they are really written, never as an archive declares them.
+    """
+    written = 0
+    with opener() as source, open(target, 'xb') as out:
+        while chunk := source.read(CHUNK):
+            written += len(chunk)
+            if written > room:
+                raise TooLarge
+            out.write(chunk)
+    return written

@@ -128,6 +128,18 @@ def definitions(path, own_modules):
     return Program(files, tuple(_capped(notes)))
 
 
+def code_cells(path):
+    """[(cell number, source)] of a notebook's code cells, as definitions reads them, for
+    another reader of the code (intake/copies.py). Raises NotebookError as definitions does."""
+    return _read(Path(path))
+
+
+def parse_cell(number, source):
+    """(code, tree) of a cell as definitions parses it, IPython magics neutralised; or the
+    note that says why it cannot be read."""
+    return _parse(number, source)
+
+
 def _read(path):
     """[(cell number, source)] of the notebook's code cells, numbering every cell from 1.
 

@@ -4,6 +4,10 @@ The copy holds the assignment's modules and the student's other Python files, an
 the files Python or pytest load on their own (conftest.py, sitecustomize.py, *.pth,
 pytest.ini, ...), so nothing in a submission can configure the grader.
 
+A folder or zip that holds more than one copy of the assignment (module folders,
+notebooks) is graded from the one copies.choose picks, by the same rule for both, and the
+notes name the copies ignored.
+
 Nothing outside a submission is ever read on its behalf: a symbolic link is followed
 only when its target lies inside the submission folder, and links in zips are never
 followed. Whatever is left out (links, damaged or oddly named entries) is listed in
@@ -13,14 +17,16 @@ SubmissionError with the reason: either way the student gets a result that says 
 
 import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..text import clean
+from . import copies
+from . import notebook
 from .archive import Zip
-from .entries import DAMAGED, NAME, SubmissionError
+from .entries import DAMAGED, NAME, SubmissionError, TooLarge, stream
 from .folder import Folder
-from .notebook import NotebookError, definitions
 
 __all__ = ['Submission', 'SubmissionError', 'prepare']
 
@@ -28,7 +34,7 @@ AUTOLOADED = {'conftest.py', 'sitecustomize.py', 'usercustomize.py', 'pytest.ini
               'setup.cfg', 'pyproject.toml', 'setup.py'}
 MAX_BYTES = 50 * 2 ** 20      # counted as the bytes really written, not as archives declare them
 MAX_NOTES = 20
-CHUNK = 64 * 1024
+SCRATCH = '.notebooks'        # in the workdir: where notebooks are copied to be read (never a package name)
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,8 @@ def prepare(source, workdir, spec):
     """Copy a submission's modules into workdir/<package>.
 
     Inputs:
-    - source: a folder, a .zip of one (the modules may sit at any depth), or a .ipynb
+    - source: a folder, a .zip of one (the modules or a notebook may sit at any depth;
+      with several copies, copies.choose picks one), or a .ipynb
     - workdir: an empty folder owned by the grader
     - spec: the engine.spec.Assignment it is a submission to
 
@@ -57,7 +64,7 @@ def prepare(source, workdir, spec):
     - Submission
 
     Raises:
-    - SubmissionError: missing path, unreadable or oversized zip, no module at all
+    - SubmissionError: missing path, unreadable or oversized zip, no module or notebook at all
     """
     source, workdir = Path(source), Path(workdir)
     try:
@@ -77,25 +84,45 @@ def _prepare(source, workdir, spec):
         raise SubmissionError(f'{clean(source.name, NAME)} does not exist')
     notes = []
     if source.is_dir():
-        single = _single_upload(source, notes, spec)
-        if single is not None:
-            return _prepare(single, workdir, spec)
         with Folder(source, notes) as entries:
-            return _copy(entries, source, workdir, notes, spec)
+            upload = _single_upload(source, entries, spec)
+            if upload is None:
+                return _graded_copy(entries, source, workdir, notes, spec)
+        return _prepare(upload, workdir, spec)
     if source.suffix.lower() == '.zip':
         with Zip(source, notes) as entries:
-            return _copy(entries, source, workdir, notes, spec)
+            return _graded_copy(entries, source, workdir, notes, spec)
     if source.suffix.lower() == '.ipynb':
         return _prepare_notebook(source, workdir, spec)
     raise SubmissionError(f'{clean(source.name, NAME)}: expected a folder, a .zip or a .ipynb')
 
 
-def _copy(entries, source, workdir, notes, spec):
-    """Write the entries of the module folder into workdir/<package>; the Submission."""
-    base = _module_folder(entries, spec.module_files)
-    if base is None:
-        raise SubmissionError(f'{clean(source.name, NAME)}: none of {", ".join(spec.module_files)} was found'
-                              + ''.join(f'; {note}' for note in notes[:3]))
+def _graded_copy(entries, source, workdir, notes, spec):
+    """The Submission of the copy of the assignment among a folder's or zip's entries that
+    copies.choose picks (it adds a note when there are others)."""
+    scratch = workdir / SCRATCH
+    try:
+        chosen = copies.choose(entries, spec, scratch, notes)
+        if chosen is None:
+            raise SubmissionError(f'{clean(source.name, NAME)}: none of {", ".join(spec.module_files)} was found, '
+                                  'nor a notebook' + ''.join(f'; {note}' for note in notes[:3]))
+        if not chosen.notebook:
+            return _copy(entries, chosen.path, source, workdir, notes, spec)
+        scratch.mkdir(exist_ok=True)
+        path = scratch / chosen.path.name
+        try:
+            stream(entries[chosen.path], path, notebook.MAX_BYTES)
+        except TooLarge:
+            raise SubmissionError(f'{clean(chosen.path.name, NAME)} is larger than {notebook.MAX_BYTES >> 20} MiB, '
+                                  'more than Gradescope accepts: too large to grade') from None
+        submission = _prepare_notebook(path, workdir, spec)
+        return Submission(submission.root, submission.sha256, tuple(_capped(notes + list(submission.notes))))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _copy(entries, base, source, workdir, notes, spec):
+    """Write the entries under the module folder `base` into workdir/<package>; the Submission."""
     # The folder's name is the package name the modules are imported under.
     root = workdir / spec.package
     root.mkdir(parents=True)
@@ -109,29 +136,13 @@ def _copy(entries, source, workdir, notes, spec):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            written += _stream(opener, target, MAX_BYTES - written)
-        except _TooLarge:
+            written += stream(opener, target, MAX_BYTES - written)
+        except TooLarge:
             raise SubmissionError(f'{clean(source.name, NAME)} unpacks to more than {MAX_BYTES >> 20} MiB') from None
         except DAMAGED as error:
             target.unlink(missing_ok=True)
             notes.append(f'{clean(str(path), NAME)} is damaged and was skipped ({type(error).__name__}: {clean(str(error), NAME)})')
     return Submission(root, _tree_sha256(root), tuple(_capped(notes)))
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _stream(opener, target, room):
-    """Copy one entry to `target` in chunks; the bytes written, or _TooLarge past `room`."""
-    written = 0
-    with opener() as source, open(target, 'xb') as out:
-        while chunk := source.read(CHUNK):
-            written += len(chunk)
-            if written > room:
-                raise _TooLarge
-            out.write(chunk)
-    return written
 
 
 def _free(root, target):
@@ -158,8 +169,8 @@ def _prepare_notebook(source, workdir, spec):
     `__grader_notes__` (statements that failed and were skipped) with it."""
     own = {spec.package, *(module.name for module in spec.modules), *spec.provided}
     try:
-        program = definitions(source, own)
-    except NotebookError as error:
+        program = notebook.definitions(source, own)
+    except notebook.NotebookError as error:
         raise SubmissionError(str(error)) from None
     root = workdir / spec.package
     root.mkdir(parents=True)
@@ -171,30 +182,15 @@ def _prepare_notebook(source, workdir, spec):
     return Submission(root, _tree_sha256(root), tuple(program.notes))
 
 
-def _single_upload(folder, notes, spec):
-    """The one .ipynb or .zip of a folder that holds no module, as Gradescope leaves an upload."""
-    if any(os.path.lexists(folder / name) for name in spec.module_files):
+def _single_upload(folder, entries, spec):
+    """The one .zip at the top of a folder that holds no copy of the assignment, as
+    Gradescope may leave an upload; None otherwise. A link is never taken for it."""
+    if copies.find(entries, spec.module_files):
         return None
-    uploads = []
-    for entry in os.scandir(folder):
-        if Path(entry.name).suffix.lower() in ('.ipynb', '.zip'):
-            if entry.is_file(follow_symlinks=False):
-                uploads.append(folder / entry.name)
-            elif entry.is_symlink():
-                notes.append(f'{clean(entry.name, NAME)} is a symbolic link; links to files outside the submission '
-                             'are not followed')
-    return uploads[0] if len(uploads) == 1 else None
-
-
-def _module_folder(files, module_files):
-    """The folder holding the most of the assignment's modules; the shallowest one on a tie."""
-    counts = {}
-    for path in files:
-        if path.name in module_files:
-            counts[path.parent] = counts.get(path.parent, 0) + 1
-    if not counts:
+    uploads = [path for path in entries if len(path.parts) == 1 and path.suffix.lower() == '.zip']
+    if len(uploads) != 1 or os.path.islink(folder / uploads[0]):
         return None
-    return max(counts, key=lambda folder: (counts[folder], -len(folder.parts)))
+    return folder / uploads[0]
 
 
 def _capped(notes):
