@@ -12,15 +12,20 @@ From the shell, `make plots` runs this module's main(), which trains the referen
 their hyper-parameters, and writes the handout's figures:
 
     python -m assignment.plots --impl assignment --out figures
+
+It draws every figure whose functions work and, for each other one, names the function
+that stops it: the first one it needs that is not written yet or raised an error.
 """
 
 import argparse
 import importlib
 import sys
+import traceback
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 HIDDEN_SIZES = (3, 10, 50)      # the columns of the moons grid
 
@@ -28,6 +33,11 @@ HIDDEN_SIZES = (3, 10, 50)      # the columns of the moons grid
 def _axes(ax):
     """The given axes, or the axes of a new figure."""
     return ax if ax is not None else Figure(figsize=(5, 4), layout='constrained').subplots()
+
+
+def _count_ticks(axis):
+    """Ticks at whole numbers only, 1, 2 or 5 times a power of 10 apart: for passes, steps, epochs."""
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10], min_n_ticks=1))
 
 
 def plot_decision_boundary(predict, X, y, ax=None, title=None, resolution=300):
@@ -72,6 +82,7 @@ def plot_losses(curves, ax=None, title=None):
     for label, losses in curves.items():
         ax.plot(np.arange(len(losses)), losses, label=label)
     ax.set(xlabel='pass', ylabel='training loss', title=title or 'Training loss')
+    _count_ticks(ax.xaxis)
     ax.legend()
     return ax.figure
 
@@ -112,8 +123,9 @@ def plot_filters(W, ax=None, title=None):
 def plot_history(runs, axes=None, title=None):
     """Accuracy and loss per epoch of one or several mlp_fit runs.
 
-    Left: training accuracy (solid) and validation accuracy (dashed) after every epoch.
-    Right: the mean batch loss of every epoch. One colour per run.
+    Left: training accuracy (solid) and held-out accuracy (dashed: on the X_val, y_val
+    given to mlp_fit) after every epoch. Right: the mean batch loss of every epoch.
+    One colour per run.
 
     Inputs:
     - runs: one history dict as mlp_fit returns it, or {label: history} for several
@@ -137,7 +149,7 @@ def plot_history(runs, axes=None, title=None):
         left.plot(epochs, history['train_accuracy'], color=colour, label=f'{name}training')
         if len(history['val_accuracy']):
             left.plot(epochs, history['val_accuracy'], color=colour, linestyle='--',
-                      label=f'{name}validation')
+                      label=f'{name}held-out')
         # Steps per epoch: the loss has one entry per step, the accuracies one per epoch.
         steps = len(history['loss']) // max(len(epochs), 1)
         losses = np.asarray(history['loss'][:steps * len(epochs)], dtype=np.float64)
@@ -146,6 +158,8 @@ def plot_history(runs, axes=None, title=None):
     left.set(xlabel='epoch', ylabel='accuracy', title='Accuracy after each epoch')
     left.legend(fontsize='small')
     right.set(xlabel='epoch', ylabel='mean batch loss', title='Training loss per epoch')
+    for ax in axes:
+        _count_ticks(ax.xaxis)
     if any(runs):
         right.legend(fontsize='small')
     return left.figure
@@ -212,7 +226,7 @@ def moons_figures(two_layer):
     task, (X_train, X_test, y_train, y_test) = task_split('moons')
     training = {key: value for key, value in task.fit.items() if key != 'actFun_type'}
     boundaries = Figure(figsize=(12, 11), layout='constrained')
-    grid = boundaries.subplots(len(ACTIVATIONS), len(HIDDEN_SIZES))
+    grid = boundaries.subplots(len(ACTIVATIONS), len(HIDDEN_SIZES), squeeze=False)
     losses = Figure(figsize=(15, 4), layout='constrained')
     loss_axes = losses.subplots(1, len(ACTIVATIONS))
     for row, act in enumerate(ACTIVATIONS):
@@ -299,26 +313,80 @@ def tuning_figure(mlp):
                             name_b=name_b, title='Tuning task: validation accuracy, 60 epochs of batches of 128')
 
 
+# What `make plots` draws: the files, the module of the implementation they train, and the
+# function that draws them from that module (a Figure, or a tuple of one Figure per file).
+FIGURES = (
+    (('moons_activations.png', 'moons_losses.png'), 'two_layer', moons_figures),
+    (('moons_deep.png',), 'deep', deep_figure),
+    (('circles.png',), 'two_layer', circles_figure),
+    (('cnn.png',), 'cnn', cnn_figure),
+    (('mlp.png',), 'mlp', mlp_figure),
+    (('tuning.png',), 'mlp', tuning_figure),
+)
+
+
+def offered_modules():
+    """The modules of the parts this copy of the assignment offers: all of them, unless
+    the instructor released only some parts (grader/offering.json)."""
+    import grader
+    from grader.engine.spec import load
+    return {module.name for module in load(Path(grader.__file__).parent).modules}
+
+
+def why_not_drawn(error, folders):
+    """Why a figure could not be drawn, in one line.
+
+    Inputs:
+    - error: the exception that stopped it
+    - folders: the folders of the implementation's files
+
+    Returns:
+    - the innermost function of the implementation the error passed through, and what went
+      wrong there: NotImplementedError, which the skeleton's stubs raise, means it is not
+      written yet; any other error is given by its type and first line
+    """
+    own = [frame for frame in traceback.extract_tb(error.__traceback__)
+           if any(Path(frame.filename).resolve().is_relative_to(folder) for folder in folders)]
+    message = str(error).strip()
+    what = f'{type(error).__name__}: {message.splitlines()[0]}' if message else type(error).__name__
+    if not own:     # raised outside the implementation's files, e.g. drawing what it returned
+        return what
+    last = own[-1]
+    file = Path(last.filename).name
+    where = file if last.name == '<module>' else f'{last.name} ({file})'
+    return f'{where} is not written yet' if isinstance(error, NotImplementedError) else f'{where} raised {what}'
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Train the networks of every part and draw the handout's figures.")
     parser.add_argument('--impl', default='assignment', help='package to train: assignment or solution')
     parser.add_argument('--out', default='figures', type=Path, help='directory for the PNG files')
     args = parser.parse_args(argv)
-    module = lambda name: importlib.import_module(f'{args.impl}.{name}')
-    args.out.mkdir(parents=True, exist_ok=True)
     try:
-        boundaries, losses = moons_figures(module('two_layer'))
-        figures = {'moons_activations.png': boundaries, 'moons_losses.png': losses,
-                   'moons_deep.png': deep_figure(module('deep')), 'circles.png': circles_figure(module('two_layer')),
-                   'cnn.png': cnn_figure(module('cnn')), 'mlp.png': mlp_figure(module('mlp')),
-                   'tuning.png': tuning_figure(module('mlp'))}
-    except NotImplementedError as error:
-        print(f'Cannot draw the figures yet, {args.impl} is incomplete: {error}', file=sys.stderr)
-        return 1
-    for name, fig in figures.items():
-        fig.savefig(args.out / name, dpi=110)
-        print(f'wrote {args.out / name}')
-    return 0
+        package = importlib.import_module(args.impl)
+    except ImportError as error:
+        parser.error(f'--impl {args.impl}: {error} (give a package importable from here: assignment or solution)')
+    folders = [Path(path).resolve() for path in getattr(package, '__path__', ())]
+    offered = offered_modules()
+    wrote, stopped = 0, {}      # stopped: {file name: why it was not drawn}
+    for names, module, draw in FIGURES:
+        if module not in offered:
+            continue
+        try:
+            figures = draw(importlib.import_module(f'{args.impl}.{module}'))
+        except Exception as error:  # noqa: BLE001 - a failure of the implementation stops this figure only
+            stopped.update(dict.fromkeys(names, why_not_drawn(error, folders)))
+            continue
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, fig in zip(names, figures if isinstance(figures, tuple) else (figures,)):
+            fig.savefig(args.out / name, dpi=110)
+            print(f'wrote {args.out / name}', flush=True)
+            wrote += 1
+    if stopped:
+        width = max(map(len, stopped))
+        print('Not drawn yet; what stops each figure:' if wrote else 'No figure drawn; what stops each one:',
+              *(f'  {name:<{width}}  {why}' for name, why in stopped.items()), sep='\n', file=sys.stderr)
+    return 0 if wrote else 1
 
 
 if __name__ == '__main__':

@@ -1,5 +1,7 @@
 """The plot helpers of parts 6-8: filters, training histories, tuning grids."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -31,12 +33,28 @@ def test_history_draws_accuracies_and_the_loss_per_epoch_of_every_run():
     fig = plots.plot_history(runs, title='two runs')
     accuracy, loss = fig.axes[:2]
     assert [line.get_label() for line in accuracy.lines] == [
-        'batch norm, training', 'batch norm, validation', 'plain, training', 'plain, validation']
+        'batch norm, training', 'batch norm, held-out', 'plain, training', 'plain, held-out']
     np.testing.assert_array_equal(accuracy.lines[1].get_ydata(), runs['batch norm']['val_accuracy'])
     # 40 samples in batches of 16: 3 steps per epoch, averaged into one point per epoch.
     expected = np.reshape(runs['plain']['loss'], (3, 3)).mean(axis=1)
     np.testing.assert_allclose(loss.lines[1].get_ydata(), expected)
     np.testing.assert_array_equal(loss.lines[1].get_xdata(), [1, 2, 3])
+
+
+@pytest.mark.parametrize('epochs', [1, 3])
+def test_mlp_figure_counts_whole_epochs_and_calls_the_test_split_held_out(epochs):
+    # The figure of `make plots`, from the reference trained for 1 or 3 epochs instead of 20.
+    quick = SimpleNamespace(mlp_fit=lambda *args, **kwargs: mlp.mlp_fit(*args, **{**kwargs, 'num_epochs': epochs}))
+    fig = plots.mlp_figure(quick)
+    fig.draw_without_rendering()
+    accuracy, loss = fig.axes[:2]
+    for ax in (accuracy, loss):
+        labels = [label.get_text().replace('\N{MINUS SIGN}', '-') for label in ax.get_xticklabels()]
+        assert all(label.lstrip('-').isdigit() for label in labels), labels
+        assert {str(epoch) for epoch in range(1, epochs + 1)} <= set(labels), labels
+    legend = [text.get_text() for text in accuracy.get_legend().get_texts()]
+    assert legend == [f'{run}, {split}' for run in ('plain', 'batch norm', 'batch norm + dropout')
+                      for split in ('training', 'held-out')]
 
 
 def test_history_of_a_single_run_without_validation():
