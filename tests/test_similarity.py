@@ -1,19 +1,25 @@
 """The similarity report: a copied pair stands out in a class of independent work, the
-skeleton counts for no one, nothing of a submission runs, and hostile ids stay text."""
+skeleton counts for no one, nothing of a submission runs, hostile ids and file names stay
+text, and the page loads nothing, names the submissions on its matrix and shows shared
+code without script."""
 
 import csv
 import importlib
 import math
 import random
+import re
 import shutil
 import statistics
 import subprocess
 import sys
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 
-from grader.engine import similarity
+from grader.engine import similarity, similarity_report
 from grader.spec import SPEC
 from solution import activations, losses, two_layer
 from tests.classmates import VARIANTS, write_class, write_student
@@ -92,8 +98,138 @@ def test_the_report_warns_and_keeps_hostile_ids_as_text(compared):
     page = (out / 'report.html').read_text()
     assert 'not proof' in page and 'pairs.csv' in page
     assert HOSTILE not in page and '&lt;img src=x onerror=alert(1)&gt;' in page
-    assert 'submission-1.py = &lt;img' in page
     assert 'grader-similarity-' not in page, 'the private copies are named by the submissions alone'
+
+
+@dataclass(eq=False)
+class Element:
+    tag: str
+    attrs: dict
+    ancestors: tuple
+    texts: list = field(default_factory=list)
+
+    @property
+    def text(self):
+        return ''.join(self.texts)
+
+
+class Page(HTMLParser):
+    """A page parsed as the browser reads it: every element with its ancestors and its text."""
+
+    VOID = {'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr'}
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.open = [], []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(Element(tag, dict(attrs), tuple(self.open)))
+        if tag not in self.VOID:
+            self.open.append(self.elements[-1])
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop().tag != tag:
+            pass
+
+    def handle_data(self, data):
+        for element in self.open:
+            element.texts.append(data)
+
+    def find(self, tag, inside=None, **attrs):
+        """The elements of a tag inside an element, whose attributes have the given values."""
+        return [e for e in self.elements if e.tag == tag and (inside is None or inside in e.ancestors)
+                and all(e.attrs.get(name.rstrip('_').replace('_', '-')) == value for name, value in attrs.items())]
+
+
+@pytest.fixture(scope='module')
+def page(compared):
+    return Page((compared[0] / 'report.html').read_text())
+
+
+def test_the_report_loads_nothing(page):
+    """No script, no stylesheet or frame, no URL that leaves the page: it looks the same offline, and
+    opening it contacts no server."""
+    assert not {e.tag for e in page.elements} & {'script', 'link', 'iframe', 'frame', 'object', 'embed', 'base'}
+    for element in page.elements:
+        for name in ('src', 'href', 'srcset', 'action', 'formaction', 'poster', 'data', 'xlink:href', 'background'):
+            if name in element.attrs:
+                url = urlsplit(element.attrs[name])
+                assert url.scheme in ('', 'data') and not url.netloc, (element.tag, name, element.attrs[name])
+    styles = [e.text for e in page.find('style')] + [e.attrs['style'] for e in page.elements if 'style' in e.attrs]
+    for css in styles:
+        assert '@import' not in css and not re.search(r'url\(\s*[\'"]?\s*(https?:)?//', css, re.I), css
+        assert not re.search(r'https?:', css), css
+    policy = page.find('meta', http_equiv='Content-Security-Policy')
+    assert "default-src 'none'" in policy[0].attrs['content']
+
+
+def test_the_names_stand_on_the_matrix_axes(page, compared):
+    _, found, _ = compared
+    table = page.find('table', class_='matrix')[0]
+    columns = [e.text for e in page.find('th', table, scope='col')]
+    rows = [e.text for e in page.find('th', table, scope='row')]
+    everyone = {ident for pair in found for ident in (pair.id_a, pair.id_b)}
+    assert columns == rows and set(columns) == everyone, 'a class this small stands whole on the axes'
+    assert columns[:2] == ['copier', 'student000'] and HOSTILE in columns
+    # The cell of row copier, column student000 holds their similarity and opens their code.
+    first = page.find('td', page.find('tr', table)[1])
+    assert first[0].attrs['class'] == 'self' and first[1].text == f'{round(100 * found[0].similarity)}'
+    assert page.find('a', first[1])[0].attrs['href'] == '#pair-1'
+
+
+def test_a_large_class_shows_the_submissions_of_its_most_similar_pairs():
+    ids = [f's{number:03d}' for number in range(80)]
+    rng = random.Random(0)
+    found = sorted((similarity.Pair(a, b, rng.random(), 0.0, 0) for a, b in zip(ids, ids[1:] + ids[:1])),
+                   key=lambda pair: -pair.similarity)
+    shown = Page(similarity_report.matrix(found, found[:3]))
+    names = [e.text for e in shown.find('th', scope='col')]
+    expected = list(dict.fromkeys(ident for pair in found for ident in (pair.id_a, pair.id_b)))
+    assert names == expected[:similarity_report.MATRIX]
+    assert f'of {len(ids)} (pairs.csv has every pair)' in shown.find('caption')[0].text
+    # Each of the pairs shown below stands twice in the symmetric matrix, and links there both times.
+    assert sorted(e.attrs['href'] for e in shown.find('a')) == ['#pair-1', '#pair-1', '#pair-2', '#pair-2',
+                                                                '#pair-3', '#pair-3']
+
+
+def test_the_shared_code_opens_without_script(page, compared):
+    _, found, _ = compared
+    details = page.find('details')
+    assert len(details) == min(similarity.SHOWN, len(found))
+    assert [e.attrs['id'] for e in details[:2]] == ['pair-1', 'pair-2']
+    assert 'copier and student000' in page.find('summary', details[0])[0].text
+    sides = page.find('pre', details[0])
+    assert len(sides) == 2 and all(page.find('mark', side) for side in sides)
+    assert '# file: activations.py' in [e.text for e in page.find('span', sides[1], class_='file')]
+
+
+def test_file_names_and_code_of_submissions_stay_text(tmp_path):
+    name = '<script>alert(1)<\\script>.py'
+    code = ('def mean_of_squares(values):\n    total = 0.0\n    for value in values:\n'
+            '        total = total + value * value\n    label = "</pre><script>alert(2)</script>"\n'
+            '    return total / len(values), label\n')
+    write_student(tmp_path / 'class' / 'first', random.Random('first'))
+    (tmp_path / 'class' / 'first' / name).write_text(code)
+    shutil.copytree(tmp_path / 'class' / 'first', tmp_path / 'class' / 'second')
+    similarity.run(SPEC, tmp_path / 'class', tmp_path / 'out')
+    text = (tmp_path / 'out' / 'report.html').read_text()
+    assert '<script' not in text and '&lt;script&gt;alert(1)&lt;\\script&gt;.py' in text
+    shown = Page(text)
+    assert not shown.find('script')
+    assert f'# file: {name}' in [e.text for e in shown.find('span', class_='file')]
+    assert any('alert(2)' in e.text for e in shown.find('mark')), 'the code is shown, as text'
+
+
+def test_the_code_view_keeps_a_few_lines_around_each_passage():
+    separator = similarity.BARRIER
+    text = '\n'.join([f'{separator}  # file: m.py', *(f'x{n} = {n}' for n in range(30)), separator, ''])
+    start, end = text.index('x15'), text.index('x16 = 16') + len('x16 = 16')
+    lines = similarity_report.highlighted(text, np.array([[start], [end]]), separator, context=2).split('\n')
+    gap = '<span class="gap">⋮</span>'
+    assert lines == ['<span class="file"># file: m.py</span>', gap, 'x13 = 13', 'x14 = 14', '<mark>x15 = 15</mark>',
+                     '<mark>x16 = 16</mark>', 'x17 = 17', 'x18 = 18', gap]
 
 
 def test_no_submission_code_runs(folder, compared):

@@ -8,11 +8,11 @@ renaming variables or functions and reordering them hides nothing. Whatever the 
 skeleton and the provided files hold is boilerplate and counts for no one.
 
 Nothing of a submission is ever run here, and no score changes: a high similarity is a
-reason to look at two submissions side by side, not proof that one was copied.
+reason to look at two submissions side by side, not proof that one was copied. The
+report's page is similarity_report's; it loads nothing from anywhere.
 """
 
 import csv
-import html
 import itertools
 import re
 import statistics
@@ -23,20 +23,20 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-# copydetect draws its report's figures with pyplot: headless, as all of the grader's figures.
+# copydetect imports pyplot as it loads (for a report of its own, which is not used): headless.
 matplotlib.use('Agg')
 
-from copydetect import CopyDetector  # noqa: E402 - after the backend is chosen
+from copydetect import CopyDetector, __version__ as COPYDETECT  # noqa: E402 - after the backend is chosen
 
+from . import similarity_report  # noqa: E402
 from .batch import submissions  # noqa: E402
 from .intake.submission import SubmissionError, prepare  # noqa: E402
 from .text import spreadsheet_safe  # noqa: E402
 
-SHOWN = 50                # pairs whose matched code the report shows
+SHOWN = 50                # pairs whose shared code the report shows
 # copydetect's thresholds, in characters of tokenised code: shorter matches are ignored, longer
 # ones always found; 30 - 25 + 1 = a winnowing window of 6 k-grams.
 NOISE, GUARANTEE = 25, 30
-SAFE_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}')
 # Between the files of a document: a token longer than the shortest match, so that no match
 # spans two files. A submission's files follow one another in a different order, or with
 # others between them, than the skeleton's; across a BARRIER, the skeleton's files end and
@@ -46,6 +46,8 @@ NOTICE = ('A high similarity is a reason to look at two submissions side by side
           'was copied: short assignments leave few ways to write some functions, and students who '
           'worked from the same lecture notes write alike. Code from the released skeleton and the '
           'provided files does not count. Scores are not changed by this report.')
+METHOD = (f'Compared with copydetect {COPYDETECT}: winnowing over tokens, shared passages of fewer than {NOISE} '
+          f'characters of tokenised code ignored, of {GUARANTEE} or more always found.')
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,21 @@ class Pair:
     similarity: float
     zscore: float
     lines: int
+
+
+@dataclass(frozen=True)
+class Passages:
+    """What the documents of two submissions a and b share, as the report shows it.
+
+    - texts: (document of a, document of b)
+    - spans: ((2, K) array for a, (2, K') array for b): the start and end offsets of the
+      shared passages in each document, sorted
+    - shares: (fraction of a's own tokens found in b, fraction of b's found in a)
+    """
+
+    texts: tuple
+    spans: tuple
+    shares: tuple
 
 
 def graded_files(source, workdir, spec):
@@ -113,30 +130,6 @@ def boilerplate_code(paths, workdir, spec):
             for text in graded_files(source, Path(workdir) / str(number), spec).values()]
 
 
-def file_names(ids):
-    """{id: file name} for the report: the id itself when it is a plain name, else an alias.
-
-    copydetect prints file names unescaped in parts of its report, so an id such as
-    `<b>.zip` must not become one.
-    """
-    names = {ident: f'{ident}.py' for ident in ids if SAFE_NAME.fullmatch(ident)}
-    aliases = (f'submission-{number}.py' for number in itertools.count(1))
-    for ident in ids:
-        if ident not in names:
-            names[ident] = next(alias for alias in aliases if alias not in names.values())
-    return names
-
-
-class _Detector(CopyDetector):
-    """copydetect's detector, whose report shows only the pairs in `shown` (frozensets of paths)."""
-
-    shown = frozenset()
-
-    def get_copied_code_list(self):
-        """copydetect's list of matched pairs for its report, cut to those in `shown`."""
-        return [entry for entry in super().get_copied_code_list() if frozenset(entry[2:4]) in self.shown]
-
-
 def compare(codes, boilerplate, workdir):
     """Fingerprint every document and compare every pair with copydetect.
 
@@ -151,15 +144,15 @@ def compare(codes, boilerplate, workdir):
     documents, shared = Path(workdir) / 'documents', Path(workdir) / 'boilerplate'
     documents.mkdir()
     shared.mkdir()
-    detector = _Detector(noise_t=NOISE, guarantee_t=GUARANTEE, extensions=['py'], autoopen=False, silent=True,
-                         truncate=True, out_file=str(Path(workdir) / 'report.html'))
+    detector = CopyDetector(noise_t=NOISE, guarantee_t=GUARANTEE, extensions=['py'], autoopen=False, silent=True)
     paths = {}
-    for ident, name in file_names(codes).items():
-        paths[ident] = documents / name
-        paths[ident].write_text(codes[ident])
+    # Named by number: an id may hold any character, and nothing of a submission names a file here.
+    for number, ident in enumerate(codes):
+        paths[ident] = documents / f'{number}.py'
+        paths[ident].write_text(codes[ident], encoding='utf-8')
         detector.add_file(str(paths[ident]))
     for number, code in enumerate(boilerplate):
-        (shared / f'{number}.py').write_text(code)
+        (shared / f'{number}.py').write_text(code, encoding='utf-8')
         detector.add_file(str(shared / f'{number}.py'), type='boilerplate')
     detector.run()
     return detector, paths
@@ -210,16 +203,22 @@ def _own_lines(code, skeleton):
     return np.array([match.start() for match in re.finditer('\n', code)], dtype=np.int64), counted
 
 
+def _slices(detector, a, b):
+    """The shared passages of documents a and b: [(2, K) spans in a, (2, K') in b], or None."""
+    if (a, b) in detector.slice_matrix:
+        return detector.slice_matrix[(a, b)]
+    if (b, a) in detector.slice_matrix:
+        return detector.slice_matrix[(b, a)][::-1]
+    return None
+
+
 def _shared_lines(detector, a, b, lines):
     """Counted lines inside the passages two documents share, in the one that has more.
 
     lines: {path: (newlines, counted)}, as _own_lines gives
     """
-    if (a, b) in detector.slice_matrix:
-        slices = detector.slice_matrix[(a, b)]
-    elif (b, a) in detector.slice_matrix:
-        slices = detector.slice_matrix[(b, a)][::-1]
-    else:
+    slices = _slices(detector, a, b)
+    if slices is None:
         return 0
     return max(int(np.sum(_lines_in(*lines[path], spans))) for path, spans in zip((a, b), slices))
 
@@ -244,37 +243,13 @@ def _lines_in(newlines, counted, spans):
     return (np.cumsum(edges[:-1]) > 0) & counted
 
 
-def report_html(detector, paths, skipped):
-    """copydetect's HTML report for the pairs in detector.shown, with a notice on top.
-
-    Inputs:
-    - detector: a detector that ran
-    - paths: {id: path of its document}
-    - skipped: {id: why it could not be read}
-
-    Returns:
-    - the report's HTML text; file names are shown relative to the documents' folder
-    """
-    page = detector.generate_html_report(output_mode='return')
-    documents = next(iter(paths.values())).parent
-    for folder in (documents, documents.parent):
-        page = page.replace(f'{folder}/', '')
-    aliases = [(path.name, ident) for ident, path in paths.items() if path.name != f'{ident}.py']
-    notice = ['<div style="border: 2px solid #c60; padding: 1em; margin: 1em auto; max-width: 1400px">',
-              f'<p><strong>Read this first.</strong> {html.escape(NOTICE)}</p>',
-              '<p>pairs.csv, beside this report, lists every pair with its similarity and z-score; '
-              f'below are the {len(detector.shown)} most similar pairs. Each submission is shown as one document '
-              f'of its graded files, each file under a line <code>{BARRIER[:6]}…  # file: name</code>; '
-              'the percentages are the shares of each document found in the other.</p>']
-    if aliases:
-        notice.append('<p>Files named for submissions whose ids are not plain names: '
-                      + '; '.join(f'{html.escape(name)} = {html.escape(ident)}' for name, ident in aliases) + '</p>')
-    if skipped:
-        notice.append('<p>Not compared (could not be read): '
-                      + '; '.join(f'{html.escape(ident)}: {html.escape(why)}' for ident, why in skipped.items())
-                      + '</p>')
-    notice.append('</div>')
-    return page.replace('<body>', '<body>\n' + '\n'.join(notice), 1)
+def passages(detector, paths, pair):
+    """The Passages of a Pair, from a detector that ran; paths: {id: path of its document}."""
+    a, b = str(paths[pair.id_a]), str(paths[pair.id_b])
+    shares = np.clip(detector.similarity_matrix[detector.test_files.index(a), detector.ref_files.index(b)], 0, 1)
+    spans = _slices(detector, a, b) or [np.zeros((2, 0), dtype=np.int64)] * 2
+    return Passages((detector.file_data[a].raw_code, detector.file_data[b].raw_code), tuple(spans),
+                    tuple(float(share) for share in shares))
 
 
 def write_pairs(found, path):
@@ -316,10 +291,8 @@ def run(spec, folder, out, boilerplate=None, shown=SHOWN):
         shared = boilerplate_code(boilerplate, workdir / 'skeleton', spec)
         detector, paths = compare(codes, shared, workdir)
         found = pairs(detector, paths, shared)
-        detector.shown = {frozenset((str(paths[p.id_a]), str(paths[p.id_b]))) for p in found[:shown]}
-        # A pair's similarity is a mean of its two shares, so the larger share is at least as
-        # high; copydetect shows the pairs with a larger share above display_t.
-        detector.conf.display_t = max(0.0, min((p.similarity for p in found[:shown]), default=0.0) - 1e-4)
-        (out / 'report.html').write_text(report_html(detector, paths, skipped), encoding='utf-8')
+        chosen = [(pair, passages(detector, paths, pair)) for pair in found[:shown]]
+    page = similarity_report.page(found, chosen, skipped, NOTICE, BARRIER, METHOD)
+    (out / 'report.html').write_text(page, encoding='utf-8')
     write_pairs(found, out / 'pairs.csv')
     return found, skipped
