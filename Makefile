@@ -15,7 +15,7 @@ export MALLOC_TOP_PAD_ = 67108864
 SUBMISSION ?= assignment
 SUITE ?= public
 
-.PHONY: install grade test plots assignment mutation release bench similarity clean
+.PHONY: install grade test plots notebook assignment mutation release bench similarity clean
 
 install: $(STAMP)
 
@@ -43,6 +43,19 @@ test: $(STAMP) $(ACTIONLINT)
 plots: SUBMISSION = $(if $(filter command line environment,$(origin SUBMISSION)),$(SUBMISSION),solution)
 plots: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m assignment.plots --impl $(SUBMISSION) --out figures
+
+# `make notebook` opens the assignment's notebook in JupyterLab, run by this project's
+# .venv, so that check() in a cell grades with this grader; JupyterLab (the `notebook`
+# extra of pyproject.toml) is installed on first use.
+NOTEBOOK_STAMP := $(VENV)/.notebook
+
+$(NOTEBOOK_STAMP): $(STAMP)
+	$(PY) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['notebook']))" > $(VENV)/notebook-requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/notebook-requirements.txt
+	touch $(NOTEBOOK_STAMP)
+
+notebook: $(NOTEBOOK_STAMP)
+	$(PY) -m jupyter lab assignment/assignment.ipynb
 
 # The skeleton, handout and notebook from solution/, and the public tests' expectations: the
 # reference's answers and the known mistakes' wrong answers on the public inputs, as data.

@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 import zipfile
 
 import pytest
@@ -175,3 +176,17 @@ def test_the_classroom_payload_carries_the_points(tmp_path):
     payload = json.loads(base64.b64decode(reporter_payload(results)))
     assert payload['max_score'] == 5 and payload['status'] == 'fail'
     assert [(t['name'], t['status'], t['score']) for t in payload['tests']] == [('a', 'pass', 3), ('b', 'fail', 0)]
+
+
+def test_the_student_bundle_opens_its_notebook_in_jupyterlab_from_its_own_environment(dist):
+    """`make notebook` installs the notebook extra of pyproject.toml into the bundle's .venv
+    and opens the notebook with that Python, beside check.py, which grades from a cell."""
+    student = dist / 'student'
+    with open(ROOT / 'pyproject.toml', 'rb') as f:
+        extra = tomllib.load(f)['project']['optional-dependencies']['notebook']
+    assert (student / 'requirements-notebook.txt').read_text().split() == extra
+    assert (student / 'assignment' / 'check.py').is_file()
+    plan = subprocess.run(['make', '-n', '-W', 'requirements.txt', 'notebook'], cwd=student, capture_output=True,
+                          text=True, check=True).stdout
+    assert 'pip install --quiet --disable-pip-version-check -r requirements-notebook.txt' in plan
+    assert '.venv/bin/python -m jupyter lab assignment/assignment.ipynb' in plan

@@ -22,11 +22,26 @@ why, then gives one code cell per function, with its docstring (every shape spel
 and a `# TODO` hint above a `raise NotImplementedError` that your code replaces. Run the
 cells in order; the last ones train your networks and plot what they learned.
 
-Grade your work from a shell in the repository: `make grade SUBMISSION=assignment/assignment.ipynb`.
+Check your work as you go: `check('relu')` in any cell grades the function `relu` as you
+last defined it, with the public tests, and prints the grader's feedback; `check(part=4)`
+grades a whole part (each part ends with such a cell). It grades the cells you have run,
+in the order you ran them, in the grader's sandbox, exactly as
+`make grade SUBMISSION=assignment/assignment.ipynb` grades the saved notebook from a shell.
 The grader runs what defines things (imports, functions, classes, constants, lookup
 tables), exactly as it would from a `.py` file, and never what a cell *does* (training
 runs, plots, prints). The public tests are a subset of what counts: the instructor also
-runs hidden tests on random inputs and checks the held-out accuracy of your networks.'''
+runs hidden tests on random inputs and checks the held-out accuracy of your networks.
+
+Open the notebook with `make notebook` (JupyterLab, with the project's Python, so that
+`check` finds the grader).'''
+
+# In the notebook, the first paragraph of "Train and plot" (which speaks of `make plots`) reads so instead.
+TRAIN_AND_PLOT = '''## Train and plot
+
+The cells below train your networks with the grader's hyper-parameters and draw the figures
+this table describes; each needs the functions of its part to work (a figure of a part you
+have not finished stops with the error of the function it needs). From a shell,
+`make plots SUBMISSION=assignment` draws the same figures from the `.py` files instead.'''
 
 
 def function_cells(source):
@@ -63,6 +78,22 @@ def training_cells():
     ]
 
 
+def figure_cells(spec=SPEC):
+    """Cells that draw the figures of `make plots` from the notebook's own definitions, for the
+    offered parts: the figure functions of assignment/plots.py take a module, and the notebook's
+    definitions are the module __main__."""
+    from assignment.plots import FIGURES
+    offered = {module.name for module in spec.modules}
+    cells = ['import sys\n'
+             "sys.path.insert(0, '..')   # the project's root: the figures train on the grader's tasks\n"
+             f"from plots import {', '.join(draw.__name__ for _, module, draw in FIGURES if module in offered)}\n"
+             "this_notebook = sys.modules['__main__']   # where the figures find your fit_model, cnn_fit, ..."]
+    for files, module, draw in FIGURES:
+        if module in offered:
+            cells.append(f"display({'*' if len(files) > 1 else ''}{draw.__name__}(this_notebook))   # {', '.join(files)}")
+    return cells
+
+
 def build(modules, handout, spec=SPEC):
     """The notebook of an implementation.
 
@@ -80,12 +111,15 @@ def build(modules, handout, spec=SPEC):
     for heading, text in sections.items():
         number = handouts.part_number(heading)
         if heading == '## Getting started':
-            cells += [md(GETTING_STARTED), code('import numpy as np')]
+            cells += [md(GETTING_STARTED), code('import numpy as np\nfrom check import check')]
         elif number is not None:
-            cells += [md(text.strip()), *map(code, by_part.get(number, []))] if number in by_part else []
+            if number in by_part:
+                cells += [md(text.strip()), *map(code, by_part[number]), code(f'check(part={number})')]
         elif heading == '## Train and plot' and not trained:
             offered = {function for part in spec.parts for function in part.functions}
-            cells += [md(text.strip()), *map(code, training_cells() if 'fit_model' in offered else [])]
+            text = TRAIN_AND_PLOT + '\n\n' + text.strip().removeprefix('## Train and plot').split('\n\n', 2)[-1]
+            cells += [md(text), *map(code, training_cells() if 'fit_model' in offered else []),
+                      *map(code, figure_cells(spec))]
             trained = True
         else:
             cells.append(md(text.strip()))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from grader.engine import spec as specs
 from grader.spec import SPEC
-from tools import handout, notebook, stubgen
+from tools import answers, handout, notebook, stubgen
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = {'__pycache__', 'figures', '.ipynb_checkpoints'}
@@ -34,10 +34,12 @@ STUDENT_FOLDER = 'backprop-assignment'
 EXECUTABLE = {'run_autograder', 'setup.sh'}
 
 
-def requirements():
-    """The pinned runtime dependencies of pyproject.toml (not the dev extra), one per line."""
+def requirements(extra=None):
+    """The pinned runtime dependencies of pyproject.toml (not the dev extra), or those of an
+    optional extra such as 'notebook', one per line."""
     with open(ROOT / 'pyproject.toml', 'rb') as f:
-        return '\n'.join(tomllib.load(f)['project']['dependencies']) + '\n'
+        project = tomllib.load(f)['project']
+    return '\n'.join(project['optional-dependencies'][extra] if extra else project['dependencies']) + '\n'
 
 
 def _copy_tree(source, target, keep=lambda relative: True):
@@ -75,11 +77,12 @@ def grader_files(spec, offered, hidden):
 
 
 def skeleton(out, offering):
-    """The offering's skeleton, handout and notebook in out/assignment/."""
+    """The offering's skeleton, handout, notebook and answers file in out/assignment/."""
     modules = {module.file for module in offering.modules}
     leave_out = {module.file for module in SPEC.modules} - modules
     _copy_tree(ROOT / 'assignment', out / 'assignment',
-               keep=lambda relative: relative.name not in leave_out | {'README.md', 'assignment.ipynb'})
+               keep=lambda relative: relative.name not in leave_out | {'README.md', 'assignment.ipynb', 'answers.md'})
+    (out / 'assignment' / 'answers.md').write_text(answers.answers_file(offering))
     numbers = {part.number for part in offering.parts}
     text = handout.region(handout.without_parts((ROOT / SPEC.handout).read_text(), numbers), 'parts',
                           handout.parts_table(offering))
@@ -97,6 +100,7 @@ def build_student(out, offering):
     _copy_tree(ROOT / 'grader', out / 'grader', keep=grader_files(SPEC, offered, hidden=False))
     _copy_tree(ROOT / 'release' / 'student', out)
     (out / 'requirements.txt').write_text(requirements())
+    (out / 'requirements-notebook.txt').write_text(requirements('notebook'))
     _write_offering(out, offering)
     return out
 

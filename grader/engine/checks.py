@@ -511,5 +511,5 @@ def consequence_text(what, faults, mismatch):
     names = ' and '.join(faults)
     return (f'{what} is wrong only because your {names} {"is" if len(faults) == 1 else "are"} wrong on these '
             f'inputs: it is exactly what it should be given the results of your {names}. Fix {names} first '
-            f'(see {"its" if len(faults) == 1 else "their"} tests); this test does not take points for it.\n'
+            f'(see {"its" if len(faults) == 1 else "their"} tests).\n'
             f'Compared with the right answer: {mismatch}')

@@ -128,16 +128,21 @@ def _spec(parser, args):
         spec = specs.load(args.assignment)
     except (OSError, ValueError, ImportError, AttributeError) as error:
         parser.error(f'--assignment {args.assignment}: {error}')
+    parts, functions = getattr(args, 'parts', None), getattr(args, 'functions', None)
+    if parts and functions:
+        parser.error('give --parts or --function, not both')
     try:
-        return spec.offering(args.parts) if getattr(args, 'parts', None) else spec
+        return spec.selection(parts or (), functions or ()) if parts or functions else spec
     except ValueError as error:
-        parser.error(f'--parts: {error}')
+        parser.error(f'--{"function" if functions else "parts"}: {error}')
 
 
 def _grading_options(command, assignment):
     """The options `grade` and `batch` share: the assignment, visibility, sandbox and limits."""
     _assignment_option(command, assignment)
     command.add_argument('--parts', type=_parts, help='grade these parts only, e.g. 6 or 1-3,6 (default: all)')
+    command.add_argument('--function', action='append', dest='functions', metavar='NAME',
+                         help="grade this function's tests only; repeatable")
     command.set_defaults(command_parser=command)
     command.add_argument('--hidden-visibility', choices=VISIBILITIES, default='after_published',
                          help='Gradescope visibility of hidden tests')

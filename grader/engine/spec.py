@@ -125,6 +125,23 @@ class Assignment:
         left_out = tuple(function for part in self.parts if part not in parts for function in part.functions)
         return replace(self, parts=parts, modules=modules, left_out=self.left_out + left_out)
 
+    def selection(self, parts=(), functions=()):
+        """The tests of some parts (or of some functions), graded with every module of the
+        assignment at hand: what the submission's other functions return still tells the
+        feedback where a mistake comes from (a wrong result that follows from another function's)."""
+        chosen = self.only(functions) if functions else self.offering(parts)
+        return replace(chosen, modules=self.modules)
+
+    def only(self, functions):
+        """The assignment restricted to the tests of `functions`: their parts, with the other
+        functions of those parts left out (a check of one function)."""
+        unknown = [name for name in functions if self.part_of(name) is None]
+        if unknown:
+            raise ValueError(f'{self.title} grades no function {", ".join(unknown)}')
+        offered = self.offering(sorted({self.part_of(name).number for name in functions}))
+        others = tuple(name for part in offered.parts for name in part.functions if name not in functions)
+        return replace(offered, left_out=offered.left_out + others)
+
 
 def load(folder):
     """The Assignment of a homework folder, restricted to its offering when it has one.

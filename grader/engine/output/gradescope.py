@@ -128,7 +128,8 @@ def settled(tests, calls):
     for test in tests:
         extra = test['extra_data']
         if extra['outcome'] == 'consequence':
-            _settle_consequence(test, {fault: roots(fault) for fault in extra['faults']}, own)
+            _settle_consequence(test, {fault: roots(fault) for fault in extra['faults']}, own,
+                                {other['tags'][0] for other in tests})
         elif test['status'] == 'failed' and extra['outcome'] != 'missing':   # nothing ran: nothing to rely on
             failing = [name for name in _built_on(test['tags'][0], calls) if name in own]
             if failing:
@@ -138,15 +139,22 @@ def settled(tests, calls):
     return tests
 
 
-def _settle_consequence(test, roots, own):
-    """Score a consequence: passed when every fault goes back to functions failing tests of their own."""
+def _settle_consequence(test, roots, own, graded):
+    """Score a consequence: passed when every fault goes back to functions failing tests of their own.
+
+    graded: the functions with tests in this run (a run of some parts leaves others out)"""
     untested = [fault for fault, found in roots.items() if not found]
     if untested:
         test['extra_data']['outcome'] = 'wrong'
-        test['output'] += (f'\nNo test of {" or ".join(untested)} failed in this run, so this test counts '
+        absent = [fault for fault in untested if fault not in graded]
+        test['output'] += (f'\nThe tests of {" and ".join(absent)} are not part of this run (grade '
+                           f'{"its" if len(absent) == 1 else "their"} part too), so this test counts the mistake.'
+                           if absent else
+                           f'\nNo test of {" or ".join(untested)} failed in this run, so this test counts '
                            'the mistake.')
         return
     test['status'], test['score'] = 'passed', test['max_score']
+    test['output'] += '\nThis test keeps its points: the mistake is counted in the tests of the function at fault.'
     for name in dict.fromkeys(root for found in roots.values() for root in found):
         test['output'] += f'\nThe tests that grade {name}: {"; ".join(own[name][:SHOWN_TESTS])}'
 
