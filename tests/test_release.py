@@ -190,3 +190,18 @@ def test_the_student_bundle_opens_its_notebook_in_jupyterlab_from_its_own_enviro
                           text=True, check=True).stdout
     assert 'pip install --quiet --disable-pip-version-check -r requirements-notebook.txt' in plan
     assert '.venv/bin/python -m jupyter lab assignment/assignment.ipynb' in plan
+
+
+def test_the_autograder_shows_the_written_answers(dist, tmp_path):
+    root = tmp_path / 'autograder'
+    with zipfile.ZipFile(dist / 'autograder.zip') as zf:
+        zf.extractall(root / 'source')
+    (root / 'source' / 'run_autograder').chmod(0o755)
+    shutil.copytree(ROOT / 'solution', root / 'submission')
+    (root / 'submission' / 'answers.md').write_text(
+        (ROOT / 'assignment' / 'answers.md').read_text().replace('*Your answer here.*', 'Because.', 1))
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    subprocess.run([str(root / 'source' / 'run_autograder')], env=env, capture_output=True, timeout=600)
+    results = json.loads((root / 'results' / 'results.json').read_text())
+    assert results['score'] == 100 and results['extra_data']['answers']['answered'] == [1]
+    assert 'Question 1 (Part 4, 1 point):\n    Because.' in results['output']

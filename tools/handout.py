@@ -1,10 +1,10 @@
 """The handout's parts that come from the spec, and its sections by name.
 
-Three regions of assignment/README.md are generated between markers, so that the handout
+Four regions of assignment/README.md are generated between markers, so that the handout
 never disagrees with grader/spec.py: the table of parts (points, files, functions), the
-table of the training tasks (hyper-parameters, the reference's accuracy, the threshold)
-and Part 8's budget. The heading of each part carries its
-title and points from the spec too. Everything else is written by hand.
+table of the training tasks (hyper-parameters, the reference's accuracy, the threshold),
+Part 8's budget, and the questions students answer in prose. The heading of each part
+carries its title and points from the spec too. Everything else is written by hand.
 
 Sections are found by their headings, never by position: `## Part N — ...` holds the
 part's functions and its derivations, so that an offering of some parts keeps exactly
@@ -17,6 +17,7 @@ import re
 from grader.engine import grading
 from grader.engine.output import gradescope
 from grader.spec import MODELS, TUNED
+from tools import answers
 
 PART_HEADING = re.compile(r'(?m)^## Part (?P<number>\d+) — (?P<title>.*?) \((?P<points>[\d.]+) points?\)(?P<rest>.*)$')
 
@@ -108,6 +109,7 @@ def with_spec(text, spec, homework):
     text = region(text, 'parts', parts_table(spec))
     text = region(text, 'tasks', tasks_table(homework.TASKS, homework.THRESHOLDS))
     text = region(text, 'budget', budget_table(homework.TUNING))
+    text = region(text, 'questions', answers.questions_list(spec))
     parts = {part.number: part for part in spec.parts}
 
     def heading(match):

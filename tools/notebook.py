@@ -12,6 +12,7 @@ import ast
 import nbformat
 
 from grader.spec import SPEC, TASKS
+from tools import answers
 from tools import handout as handouts
 
 # In the notebook, the handout's "Getting started" (which speaks of files) reads so instead.
@@ -121,6 +122,8 @@ def build(modules, handout, spec=SPEC):
             cells += [md(text), *map(code, training_cells() if 'fit_model' in offered else []),
                       *map(code, figure_cells(spec))]
             trained = True
+        elif heading == '## Questions to think about':
+            cells += [md(text.strip()), *answers.answer_cells(spec)]
         else:
             cells.append(md(text.strip()))
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={

@@ -82,10 +82,12 @@ def skeleton(out, offering):
     leave_out = {module.file for module in SPEC.modules} - modules
     _copy_tree(ROOT / 'assignment', out / 'assignment',
                keep=lambda relative: relative.name not in leave_out | {'README.md', 'assignment.ipynb', 'answers.md'})
-    (out / 'assignment' / 'answers.md').write_text(answers.answers_file(offering))
+    if answers.questions(offering):
+        (out / 'assignment' / 'answers.md').write_text(answers.answers_file(offering))
     numbers = {part.number for part in offering.parts}
     text = handout.region(handout.without_parts((ROOT / SPEC.handout).read_text(), numbers), 'parts',
                           handout.parts_table(offering))
+    text = handout.region(text, 'questions', answers.questions_list(offering))
     (out / 'assignment' / 'README.md').write_text(text)
     sources = {module.name: stubgen.stub_source((ROOT / 'solution' / module.file).read_text(), module.file)
                for module in offering.modules}

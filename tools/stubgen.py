@@ -17,9 +17,10 @@ hints, provided helpers) and replaces each marked block, at its indentation, wit
 
 so that the hint stays on screen while the student writes the code below it.
 
-It also brings the handout's generated regions up to date (tools/handout.py) and builds
+It also brings the handout's generated regions up to date (tools/handout.py), builds
 assignment.ipynb, the notebook form: the handout as markdown, one code cell per stub
-(tools/notebook.py). Which modules, where the reference and the skeleton live: the spec.
+(tools/notebook.py), and writes answers.md, where students answer the spec's questions
+(tools/answers.py). Which modules, where the reference and the skeleton live: the spec.
 
 Usage: python -m tools.stubgen [--check]
 """
@@ -114,9 +115,9 @@ def secret_lines(solution_dir):
 
 def generate(spec):
     """{path relative to spec.root: text} of everything generated from the reference and the spec:
-    the skeleton's modules, the handout, and the notebook of both."""
+    the skeleton's modules, the handout, the notebook of both, and the answers file."""
     from grader import spec as homework
-    from tools import handout, notebook   # they import this homework's spec; the tiny one needs neither
+    from tools import answers, handout, notebook   # they import this homework's spec; the tiny one needs none
 
     solution, skeleton = spec.root / spec.solution, Path(spec.skeleton)
     files = {skeleton / module.file: stub_source((solution / module.file).read_text(), module.file)
@@ -125,6 +126,7 @@ def generate(spec):
     files[Path(spec.handout)] = text
     modules = {module.name: files[skeleton / module.file] for module in spec.modules}
     files[skeleton / 'assignment.ipynb'] = notebook.render(notebook.build(modules, text, spec))
+    files[skeleton / homework.WRITTEN.file] = answers.answers_file(spec)
     return files
 
 

@@ -1,10 +1,13 @@
 """Command line:
 
-    python -m grader grade SUBMISSION [--suite public|all] [--out FILE] [--assignment PATH]
+    python -m grader grade SUBMISSION [--suite public|all] [--parts 1-3,6 | --function NAME] [--out FILE]
+                                      [--assignment PATH]
     python -m grader batch SUBMISSIONS_DIR --out OUT_DIR [--jobs N] [--shard K/N] [--suite all] [--regrade]
     python -m grader merge OUT_DIR... --out DIR
     python -m grader classroom RESULTS_JSON
     python -m grader similarity SUBMISSIONS_DIR --out DIR [--boilerplate PATH]... [--show N]
+    python -m grader answers SUBMISSIONS_DIR --out DIR [--no-figures] [--jobs N] [--sandbox S] [--budget S]
+    python -m grader answers SUBMISSION --results results.json
     python -m grader export OUT_DIR --format canvas|csv [--roster CSV] [--column NAME] --out FILE
 
 --assignment names the folder of the homework to grade (its spec.py and suites/); the
@@ -63,6 +66,7 @@ def main(argv=None, assignment=None):
     report.add_argument('results', type=Path, help='a results JSON written by grade')
 
     _similarity_options(commands, assignment)
+    _answers_options(commands, assignment)
     _export_options(commands)
 
     args = parser.parse_args(argv)
@@ -169,6 +173,54 @@ def _similarity_options(commands, assignment):
                             "(default: the assignment's skeleton folder)")
     alike.add_argument('--show', type=int, default=50, help='pairs whose shared code the report shows')
     alike.set_defaults(run=_similarity)
+
+
+def _answers_options(commands, assignment):
+    """The `answers` command and its options; _answers runs it."""
+    prose = commands.add_parser('answers', help="every submission's written answers and the figures its code "
+                                                'draws, a page each for a TA')
+    _assignment_option(prose, assignment)
+    prose.add_argument('submissions', type=Path, help='a folder of folders, .zip and .ipynb files; with --results, '
+                                                      'one submission')
+    where = prose.add_mutually_exclusive_group(required=True)
+    where.add_argument('--out', type=Path, help='folder for index.html and answers/<id>.html')
+    where.add_argument('--results', type=Path, help="add the submission's answers to the output of its results "
+                                                    "JSON, as Gradescope's autograder shows them (the score stays)")
+    prose.add_argument('--figures', action=argparse.BooleanOptionalAction, default=True,
+                       help="draw the homework's figures with each submission's code, in the sandbox that grading "
+                            'uses (default: %(default)s)')
+    prose.add_argument('--jobs', type=int, default=1, help='submissions whose figures are drawn at once')
+    prose.add_argument('--sandbox', choices=('auto', 'bwrap', 'none'), default='auto',
+                       help='run the submission under bubblewrap (auto: when it works here)')
+    prose.add_argument('--budget', type=float, default=Limits().budget,
+                       help="seconds of the submission's own time for all the calls that draw its figures")
+    prose.set_defaults(run=_answers, command_parser=prose)
+
+
+def _answers(parser, args):
+    from . import written    # matplotlib loads slowly: only for this command
+
+    spec = _spec(parser, args)
+    if args.results is not None:
+        if not args.submissions.exists():
+            parser.error(f'{args.submissions} does not exist')
+        try:
+            added = written.add_to_results(spec, args.submissions, args.results)
+        except ValueError as error:
+            parser.error(str(error))
+        print(added if added is not None else f'{spec.title} asks no written questions: {args.results} unchanged')
+        return 0
+    if not args.submissions.is_dir():
+        parser.error(f'{args.submissions} is not a folder')
+    try:
+        entries = written.pages(spec, args.submissions, args.out, args.figures, args.sandbox,
+                                limits_of(spec, budget=args.budget), max(1, args.jobs))
+    except ValueError as error:
+        parser.error(str(error))
+    except (IsolationError, HarnessError) as error:
+        return _refused(error)
+    print(written.summary(entries, args.out))
+    return 0
 
 
 def _export_options(commands):

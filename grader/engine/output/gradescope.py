@@ -11,6 +11,8 @@ keeps its points when a test of that function fails in the same run: the mistake
 points once, in the tests that name it.
 """
 
+from ..spec import format_parts
+
 OUTCOME_TEXT = {
     'not_implemented': 'not attempted yet',
     'wrong': 'wrong result',
@@ -195,3 +197,33 @@ def summary(tests, parts, score, notes=()):
         lines.append('How your submission was read:')
         lines += [f'  - {note}' for note in notes]
     return '\n'.join(lines)
+
+
+SHOWN_ANSWER = 1500           # characters of each written answer the output shows
+
+
+def with_answers(results, answers, file):
+    """The results with a submission's written answers (answers.Answers) at the end of their
+    output, each cut at SHOWN_ANSWER characters, and the missing ones listed; their numbers
+    in extra_data['answers']. They are graded by hand: the score does not change.
+
+    file: the name of the answers file students write in, for the student who wrote none"""
+    total = points(sum(question.points for question in answers.questions))
+    missing = [question.number for question in answers.missing]
+    lines = [f'Written answers, graded by hand ({total:g} points, not part of this score): '
+             f'{len(answers.answered)} of {len(answers.questions)} questions answered'
+             + (f', read from {", ".join(answers.sources)}.' if answers.sources else '.')]
+    if missing:
+        listed = format_parts(missing).replace(',', ', ')
+        lines.append(f'  Missing: question{"s" if len(missing) > 1 else ""} {listed}.'
+                     + ('' if answers.answered else f' Answer them in {file} or in the notebook\'s answer cells.'))
+    lines += [f'  - {note}' for note in answers.notes]
+    for question in answers.answered:
+        text = answers.given[question.number].text
+        if len(text) > SHOWN_ANSWER:
+            text = f'{text[:SHOWN_ANSWER]} [... {len(text) - SHOWN_ANSWER} more characters]'
+        lines += ['', f'{question.label}:', *(f'    {line}'.rstrip() for line in text.split('\n'))]
+    extra = dict(results.get('extra_data', {}), answers={
+        'answered': [question.number for question in answers.answered], 'missing': missing, 'points': total})
+    output = results.get('output', '')
+    return dict(results, output=(output + '\n\n' if output else '') + '\n'.join(lines), extra_data=extra)
