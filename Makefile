@@ -15,7 +15,7 @@ export MALLOC_TOP_PAD_ = 67108864
 SUBMISSION ?= assignment
 SUITE ?= public
 
-.PHONY: install grade test plots notebook assignment mutation release bench similarity clean
+.PHONY: install grade test plots notebook assignment mutation release bench similarity report-screenshot clean
 
 install: $(STAMP)
 
@@ -76,6 +76,14 @@ OUT ?= similarity
 similarity: $(STAMP)
 	$(PY) -m grader similarity $(SUBMISSIONS) --out $(OUT)
 
+# `make report-screenshot`: the class report of 300 made-up submissions (the reference's tests, varied
+# scores, diagnoses, a few ungraded) in report-screenshot/: report.html, report.png (the whole page) and
+# report_top.png (the first screen), drawn by headless Chromium (Debian: apt-get install chromium).
+# Prints the report's build time and the page's height. `make report-screenshot REPORT_SIZE=5` for 5.
+REPORT_SIZE ?= 300
+report-screenshot: $(STAMP)
+	$(PY) -m tools.screenshot --class-report $(REPORT_SIZE) report-screenshot
+
 # Latency, isolation overhead, batch throughput, training against scikit-learn and the CNN
 # against PyTorch (bench/run.py), then what hostile submissions cost (bench/hostile.py) and that
 # honest ones graded beside them keep their grades (bench/beside.py); see README.
@@ -96,4 +104,4 @@ release: $(STAMP)
 	$(PY) -m tools.release --out dist $(if $(PARTS),--parts $(PARTS))
 
 clean:
-	rm -rf $(VENV) figures results.json dist
+	rm -rf $(VENV) figures results.json dist report-screenshot

@@ -136,3 +136,32 @@ def test_the_submissions_the_grader_failed_on_are_listed_to_grade_again(tmp_path
         path.write_text(json.dumps({'extra_data': {'outcome': outcome}}))
     assert batch.harness_errors(tmp_path, ['ada', 'bo', 'cy', 'gone']) == ['bo', 'cy']
     assert not batch.up_to_date(tmp_path / 'results' / 'bo.json', None, 'all'), 'a later run grades them again'
+
+
+def test_a_folder_without_submissions_is_refused_and_nothing_is_written(tmp_path):
+    """No warning, no empty report: a non-zero exit that says what a submission is."""
+    (tmp_path / 'subs').mkdir()
+    (tmp_path / 'subs' / 'notes.txt').write_text('not a submission')
+    with pytest.raises(ValueError, match='holds no submission'):
+        batch.run(PARTS_1_AND_2, tmp_path / 'subs', tmp_path / 'out', jobs=1, progress=False)
+    (tmp_path / 'empty').mkdir()
+    for folder, holds in (('subs', 'notes.txt'), ('empty', 'The folder is empty')):
+        done = subprocess.run([sys.executable, '-m', 'grader', 'batch', str(tmp_path / folder), '--out',
+                               str(tmp_path / 'out'), '--parts', parts_option(PARTS_1_AND_2)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done
+        message = done.stderr.splitlines()[-1]
+        assert 'holds no submission' in message and holds in message, message
+        assert all(kind in message for kind in ('folder', '.zip', '.ipynb')), message
+        assert 'arning' not in done.stderr and not done.stdout, done.stderr
+    assert not (tmp_path / 'out').exists(), 'no results folder, no report'
+
+
+def test_the_score_histogram_counts_whole_submissions(unsharded):
+    """summary.png's histogram of a small batch has ticks at whole numbers of submissions."""
+    out, _, _ = unsharded
+    collected = gradebook.collect([out])
+    table = gradebook.rows(collected)
+    fig = gradebook.figure(gradebook.summary(collected), [row['percent'] for row in table], collected)
+    ticks = fig.axes[0].get_yticks()
+    assert all(tick == int(tick) for tick in ticks), ticks

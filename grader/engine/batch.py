@@ -53,6 +53,15 @@ def ignored(folder):
                   if not path.name.startswith('.') and not (path.is_dir() or path.suffix.lower() in KINDS))
 
 
+def nothing_to_grade(folder):
+    """Why a folder without submissions is refused: what a submission is, and what the folder holds."""
+    others = ignored(folder)
+    return (f'{folder} holds no submission to grade. A submission is one entry of that folder per student: a '
+            'folder of modules, a .zip of one or a .ipynb notebook. '
+            + (f'The folder holds only other files: {", ".join(others)}' if others else 'The folder is empty')
+            + ' (names that start with a dot are skipped).')
+
+
 def harness_errors(out, idents):
     """The ids among `idents` whose result in `out` is the grader's failure, not a grade:
     a later run grades them again (up_to_date)."""
@@ -118,12 +127,16 @@ def run(spec, folder, out, jobs=None, shard=(1, 1), suite='all', sandbox='auto',
     Returns:
     - (graded, skipped): the ids graded now and the ids whose results were kept
 
-    Raises, before any result is written, grading.IsolationError when a worker could read
-    what it must not, and grading.HarnessError when no worker can run.
+    Raises, before any result is written, ValueError when `folder` holds no submission,
+    grading.IsolationError when a worker could read what it must not, and
+    grading.HarnessError when no worker can run.
     """
+    found = submissions(folder)
+    if not found:
+        raise ValueError(nothing_to_grade(folder))
     history = history or regrade.history_folder(out)
     limits = limits or limits_of(spec)
-    mine = {i: p for i, p in submissions(folder).items() if in_shard(i, shard)}
+    mine = {i: p for i, p in found.items() if in_shard(i, shard)}
     todo = {i: p for i, p in mine.items()
             if force or not up_to_date(result_path(out, i), submission_sha256(p, spec), suite)}
     again = [i for i in todo if result_path(out, i).exists()]

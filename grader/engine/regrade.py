@@ -69,12 +69,16 @@ def _read(path):
 
 
 def _substance(results):
-    """A results dict without what changes from one grading to the next: the times."""
+    """A results dict without what changes from one grading to the next: the times, and the
+    user a worker ran as (each worker gets one of its own)."""
     if not isinstance(results, dict):
         return results
     tests = [{**test, 'extra_data': {k: v for k, v in test.get('extra_data', {}).items() if k != 'duration'}}
              for test in results.get('tests', []) if isinstance(test, dict)]
-    return {**{k: v for k, v in results.items() if k != 'execution_time'}, 'tests': tests}
+    extra = results.get('extra_data')
+    if isinstance(extra, dict):
+        extra = {k: v for k, v in extra.items() if k != 'worker_user'}
+    return {**{k: v for k, v in results.items() if k != 'execution_time'}, 'tests': tests, 'extra_data': extra}
 
 
 def changed_tests(old, new):

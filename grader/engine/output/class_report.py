@@ -1,15 +1,20 @@
 """report.html, beside summary.json: what a class got right and wrong, for the instructor.
 
-The score distribution of every part, the pass rate of every test, the most frequent
-diagnoses (counted from the diagnoses each failed test carries as data in its extra_data,
-never from the feedback's sentences; with an example each), the submissions that could
-not be graded and why, and the slowest submissions. Parts, tests and points are read from
-the results files, nothing else.
+The page opens with a summary: the key numbers, the score distribution of the total and
+of every part, the most frequent diagnoses (counted from the diagnoses each failed test
+carries as data in its extra_data, never from the feedback's sentences; with the
+functions they were found in and an example each) and the submissions that could not be
+graded and why. Then one section per part: its distribution and its tests, lowest pass
+rate first, with how they failed; last the slowest gradings. Links at the top lead to
+every section. Parts, tests and points are read from the results files, nothing else.
 
-The page is one self-contained file: figures are PNGs inlined as data URIs, each with alt
-text and a table of the same numbers below it for readers who cannot see it; no script,
-no external asset. Every text that comes from results is escaped: feedback quotes
-student code and output.
+Its size does not grow with the class, except for the list of submissions that could not
+be graded: distributions are counts, tables of diagnoses and gradings are capped, and each
+part shows its worst tests and folds the rest.
+
+The page is one self-contained file: the figure is a PNG inlined as a data URI, with alt
+text and a table of the same numbers below it; no script, no external asset. Every text
+that comes from results is escaped: feedback quotes student code and output.
 """
 
 import base64
@@ -17,18 +22,54 @@ import html
 import io
 import re
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 
 BINS = 10                  # a part's points in tenths: 0-10 %, ..., 90-100 %
 DIAGNOSES = 20
 SLOWEST = 10
-EXAMPLE = 400              # characters of a diagnosis's example
+SHOWN = 8                  # tests of a part shown before the rest are folded
+FUNCTIONS = 4              # functions named in a diagnosis's row before "+N more"
+EXAMPLE = 400              # characters of a diagnosis's example or of a reason
+SHADES = 5                 # levels of the distribution tables' cells
+TENTHS = [f'{10 * k}-{10 * k + 10}' for k in range(BINS)]
 NOT_DIAGNOSES = ('not_implemented', 'missing')   # unfinished work, counted in the pass rates
-STYLE = ('body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em;line-height:1.4}'
-         'table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #999;padding:.2em .5em;'
-         'text-align:left;vertical-align:top}td.n{text-align:right}caption{text-align:left;font-weight:bold}'
-         'img{max-width:100%}code{white-space:pre-wrap}')
+STYLE = ('body{font-family:system-ui,sans-serif;max-width:75em;margin:auto;padding:0 1em 2em;line-height:1.4;'
+         'color:#222}h1{margin-bottom:.2em}h2{border-bottom:2px solid #bbb;margin-top:1.8em}h3{margin-bottom:.3em}'
+         'a.up{float:right;margin-top:2.6em;font-size:.9em}'
+         'nav{background:#f4f4f4;padding:.4em .8em;border-radius:4px}nav ul{margin:.2em 0;padding-left:1.2em}'
+         'nav li{margin:.1em 0}nav ul ul{display:flex;flex-wrap:wrap;gap:0 1.5em;padding-left:0;list-style:none}'
+         'table{border-collapse:collapse;margin:.4em 0 1em}th,td{border:1px solid #bbb;padding:.15em .45em;'
+         'text-align:left;vertical-align:top}th{background:#f2f2f2}'
+         'td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}'
+         'caption{text-align:left;font-weight:bold;padding:.2em 0}img{max-width:100%;height:auto;display:block}'
+         'table.wide{width:100%}table.tests{table-layout:fixed}table.tests th:nth-child(1){width:28%}'
+         'table.tests th:nth-child(2){width:3.8em}table.tests th:nth-child(3){width:8.8em}'
+         'table.tests th:nth-child(4){width:6.5em}table.tests th:nth-child(5){width:22%}'
+         'table.dist th{white-space:nowrap}'
+         'meter{width:4.5em;vertical-align:middle;margin-right:.3em}details{margin:-.6em 0 1em}'
+         'summary{cursor:pointer;color:#05a}.key li{margin:.15em 0}p.note{font-size:.9em;color:#555;max-width:60em}'
+         '.s1{background:#eff3ff}.s2{background:#c6dbef}.s3{background:#9ecae1}.s4{background:#6baed6}'
+         '.s5{background:#3182bd;color:#fff}')
+
+
+UP = '<a class="up" href="#top">back to the contents</a>'
+# Even if an escape were missed, the browser loads and runs nothing: no script, no request.
+POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+class Markup(str):
+    """HTML built here from escaped pieces: table() puts it in a cell as it is."""
+
+
+class Shaded(int):
+    """A count that table() shows in a cell shaded by `level` (1 to SHADES; 0: not shaded)."""
+
+    def __new__(cls, count, level):
+        number = super().__new__(cls, count)
+        number.level = level
+        return number
+
 
 def parts(collected):
     """[(part, points)] of the results with the most tests, in the natural order of the part
@@ -89,6 +130,22 @@ def pass_rates(collected):
     return sorted((tuple(row) for row in rows.values()), key=lambda row: (row[3] / row[4], row[0]))
 
 
+def failures(collected):
+    """{test: (title, outcomes, diagnoses)} of every test: its title (the name without the part),
+    how often each outcome failed it (Counter) and in how many submissions each diagnosis
+    key was found in its failures (Counter)."""
+    found = {}
+    for results in collected.values():
+        for test in results.get('tests', []):
+            extra = test['extra_data']
+            title, outcomes, keys = found.setdefault(test['name'], (extra.get('title', test['name']), Counter(),
+                                                                    Counter()))
+            if test['status'] != 'passed':
+                outcomes[extra.get('outcome', 'failed')] += 1
+                keys.update({diagnosis['key'] for diagnosis in extra.get('diagnoses') or []})
+    return found
+
+
 def diagnoses(collected, excluded=(), limit=DIAGNOSES):
     """The most frequent diagnoses, and what was left without one.
 
@@ -99,8 +156,8 @@ def diagnoses(collected, excluded=(), limit=DIAGNOSES):
 
     Returns:
     - rows: (key, functions, submissions, tests, example), most submissions first, at most
-      `limit`; functions: the functions it was recognised in, comma-separated; the example
-      is one such diagnosis's sentence
+      `limit`; functions: ((function, submissions it was recognised in there), ...), most
+      first; the example is one such diagnosis's sentence
     - undiagnosed: (tests, submissions) whose feedback names no recognised cause
     """
     found, plain, plain_ids = {}, 0, set()
@@ -115,40 +172,53 @@ def diagnoses(collected, excluded=(), limit=DIAGNOSES):
             if not recognised:
                 plain, plain_ids = plain + 1, plain_ids | {ident}
             for diagnosis in recognised:
-                text = diagnosis['text'] if len(diagnosis['text']) <= EXAMPLE else diagnosis['text'][:EXAMPLE] + ' …'
-                entry = found.setdefault(diagnosis['key'], [set(), set(), 0, text])
+                entry = found.setdefault(diagnosis['key'], [set(), defaultdict(set), 0, _cut(diagnosis['text'])])
                 entry[0].add(ident)
-                entry[1].add(diagnosis['function'])
+                entry[1][diagnosis['function']].add(ident)
                 entry[2] += 1
-    rows = [(key, ', '.join(sorted(functions)), len(ids), tests, example)
-            for key, (ids, functions, tests, example) in found.items()]
+    rows = [(key, tuple(sorted(((name, len(ids)) for name, ids in functions.items()), key=lambda f: (-f[1], f[0]))),
+             len(ids), tests, example) for key, (ids, functions, tests, example) in found.items()]
     return sorted(rows, key=lambda row: (-row[2], -row[3], row[0]))[:limit], (plain, len(plain_ids))
+
+
+def _cut(text, limit=EXAMPLE):
+    return text if len(text) <= limit else text[:limit] + ' …'
 
 
 def ungraded(facts):
     """Rows (id, what happened, why) from summary facts: unreadable, then harness errors."""
-    return ([(entry['id'], 'could not be read (graded 0)', entry['reason']) for entry in facts['unreadable']]
-            + [(entry['id'], 'the grader failed (no score)', entry['reason']) for entry in facts['harness_errors']])
+    return ([(entry['id'], 'could not be read (graded 0)', _cut(entry['reason'])) for entry in facts['unreadable']]
+            + [(entry['id'], 'the grader failed (no score)', _cut(entry['reason']))
+               for entry in facts['harness_errors']])
 
 
 def slowest(collected, limit=SLOWEST):
-    """Rows (id, seconds, score, slowest test, its seconds) of the slowest gradings."""
+    """Rows (id, seconds, score, slowest test, its seconds) of the slowest gradings; a result
+    without tests (the grader failed) was no grading."""
     rows = []
     for ident, results in collected.items():
         tests = results.get('tests', [])
-        test = max(tests, key=lambda t: t['extra_data'].get('duration', 0), default=None)
-        rows.append((ident, results.get('execution_time', 0), results.get('score', 0),
-                     test['name'] if test else '', test['extra_data'].get('duration', 0) if test else 0))
+        if tests:
+            test = max(tests, key=lambda t: t['extra_data'].get('duration', 0))
+            rows.append((ident, results.get('execution_time', 0), results.get('score', 0), test['name'],
+                         test['extra_data'].get('duration', 0)))
     return sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
 
 
-def table(caption, header, rows, numeric=()):
-    """An HTML table; every cell escaped. numeric: indexes of right-aligned columns."""
+def table(caption, header, rows, numeric=(), css=None):
+    """An HTML table; every cell escaped but Markup. numeric: indexes of right-aligned columns;
+    css: the table's class."""
     head = ''.join(f'<th scope="col">{html.escape(str(cell))}</th>' for cell in header)
-    body = ''.join('<tr>' + ''.join(f'<td class="n">{html.escape(_text(cell))}</td>' if index in numeric
-                                    else f'<td>{html.escape(_text(cell))}</td>' for index, cell in enumerate(row))
-                   + '</tr>' for row in rows)
-    return f'<table><caption>{html.escape(caption)}</caption><tr>{head}</tr>{body}</table>'
+    body = ''.join('<tr>' + ''.join(_cell(cell, index in numeric) for index, cell in enumerate(row)) + '</tr>'
+                   for row in rows)
+    opening = f'<table class="{css}">' if css else '<table>'
+    return f'{opening}<caption>{html.escape(caption)}</caption><tr>{head}</tr>{body}</table>'
+
+
+def _cell(cell, numeric):
+    classes = ' '.join((['n'] if numeric else []) + ([f's{cell.level}'] if getattr(cell, 'level', 0) else []))
+    text = cell if isinstance(cell, Markup) else html.escape(_text(cell))
+    return f'<td class="{classes}">{text}</td>' if classes else f'<td>{text}</td>'
 
 
 def _text(cell):
@@ -158,6 +228,11 @@ def _text(cell):
     return '' if cell is None else str(cell)
 
 
+def _count(number, noun):
+    """'1 submission', '3 submissions'."""
+    return f'{number} {noun}' if number == 1 else f'{number} {noun}s'
+
+
 def new_figure(figsize):
     """A matplotlib Figure with constrained layout. matplotlib is imported here, on first use:
     grading a submission draws nothing, and importing it would add about 0.6 s to every grading."""
@@ -165,38 +240,36 @@ def new_figure(figsize):
     return Figure(figsize=figsize, layout='constrained')
 
 
-def image(fig, alt):
-    """An <img> of a matplotlib figure, as a PNG data URI, with alt text."""
+def integer_ticks(axis):
+    """Ticks at whole numbers only on a matplotlib axis that counts something (submissions)."""
+    from matplotlib.ticker import MaxNLocator
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def image(fig, alt, dpi=90):
+    """An <img> of a matplotlib figure, as a PNG data URI, with alt text and its size in pixels
+    (the page does not move as it loads)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format='png', dpi=90)
+    fig.savefig(buffer, format='png', dpi=dpi)
     data = base64.b64encode(buffer.getvalue()).decode('ascii')
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+    width, height = (round(inches * dpi) for inches in fig.get_size_inches())
+    return Markup(f'<img src="data:image/png;base64,{data}" width="{width}" height="{height}" '
+                  f'alt="{html.escape(alt)}">')
 
 
-def distribution_figure(rows):
-    """Bar charts, one per part and the total: submissions per tenth of the points."""
-    fig = new_figure((3 * min(len(rows), 3), 2.4 * -(-len(rows) // 3)))
-    labels = [f'{10 * k}' for k in range(BINS)]
-    for index, (name, counts, _, _) in enumerate(rows):
-        axes = fig.add_subplot(-(-len(rows) // 3), min(len(rows), 3), index + 1)
-        axes.bar(range(BINS), counts, color='tab:blue')
-        axes.set_xticks(range(BINS), labels, fontsize=7)
-        axes.set_title(name[:40], fontsize=9)
-        axes.set_xlabel('% of the points (lower bound)', fontsize=7)
-        if index % 3 == 0:
-            axes.set_ylabel('submissions', fontsize=8)
-    return fig
-
-
-def pass_rate_figure(rows):
-    """Horizontal bars: the pass rate of every test, hardest at the top."""
-    fig = new_figure((10, 1.5 + 0.16 * len(rows)))
+def distribution_figure(counts, mean, median):
+    """A bar chart of submissions per tenth of the points, with the mean and median marked."""
+    fig = new_figure((7.5, 2.3))
     axes = fig.subplots()
-    names = sorted({part for _, part, *_ in rows}, key=_natural)
-    colours = [f'C{names.index(part) % 10}' for _, part, *_ in rows]
-    axes.barh(range(len(rows)), [passed / graded for _, _, _, passed, graded in rows], color=colours)
-    axes.set_yticks(range(len(rows)), [name[:80] for name, *_ in rows], fontsize=6)
-    axes.set(xlim=(0, 1), ylim=(len(rows) - 0.5, -0.5), xlabel='fraction of submissions passing (colour: part)')
+    bars = axes.bar([10 * k + 5 for k in range(BINS)], counts, width=9, color='tab:blue')
+    axes.bar_label(bars, fontsize=8)
+    axes.axvline(mean, color='tab:orange', label=f'mean {mean:g} %')
+    axes.axvline(median, color='tab:green', linestyle='--', label=f'median {median:g} %')
+    axes.set_xticks(range(0, 101, 10))
+    axes.set(xlim=(0, 100), xlabel='% of the points', ylabel='submissions')
+    integer_ticks(axes.yaxis)
+    axes.margins(y=0.15)
+    axes.legend(fontsize=8, loc='upper left')
     return fig
 
 
@@ -208,63 +281,157 @@ def page(collected, facts):
     - facts: gradebook.summary(collected) (count, graded, mean, median, unreadable, harness errors)
     """
     lost = ungraded(facts)
-    sections = [f'<h1>Class report</h1><p>{facts["count"]} submissions, {facts["graded"]} graded '
-                f'({len(facts["unreadable"])} of them could not be read and got 0); mean score '
-                f'{_text(facts["mean"])}, median {_text(facts["median"])}. The numbers come from the results in '
-                'results/; summary.json and gradebook.csv have them too.</p>',
-                *_parts_section(distribution(collected)),
-                *_tests_section(pass_rates(collected)),
-                *_diagnoses_section(diagnoses(collected, {ident for ident, *_ in lost})),
-                '<h2>Submissions that could not be graded</h2>',
-                table('Submissions not read or not graded', ['Submission', 'What happened', 'Why'], lost)
-                if lost else '<p>None.</p>',
-                '<h2>Slowest submissions</h2>',
-                table(f'The {SLOWEST} slowest gradings', ['Submission', 'Seconds', 'Score', 'Slowest test',
-                                                          'Its seconds'], slowest(collected), numeric=(1, 2, 4))]
-    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Class report</title>'
-            f'<style>{STYLE}</style></head><body>' + '\n'.join(sections) + '</body></html>\n')
+    shares, rates = distribution(collected), pass_rates(collected)
+    found = diagnoses(collected, {ident for ident, *_ in lost})
+    names = [part for part, _ in parts(collected)]
+    names += sorted({part for _, part, *_ in rates} - set(names), key=_natural)
+    anchors = {name: f'part-{number}' for number, name in enumerate(names, start=1)}
+    points, failed = dict(parts(collected)), failures(collected)
+    share = {row[0]: row for row in shares[:-1]}
+    sections = [_header(facts, sum(points.values()), shares, rates, found[0], anchors),
+                _scores_section(shares, anchors), _diagnoses_section(found, facts), _ungraded_section(lost),
+                *(_part_section(name, anchors[name], points.get(name), share.get(name),
+                                [row for row in rates if row[1] == name], failed) for name in names),
+                _slowest_section(slowest(collected))]
+    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta http-equiv="Content-Security-Policy" content="{POLICY}"><title>Class report</title>'
+            f'<style>{STYLE}</style></head><body id="top">' + '\n'.join(sections) + '</body></html>\n')
 
 
-def _parts_section(shares):
-    """Heading, figure and table of the score distribution; shares: as distribution gives."""
-    section = ['<h2>Scores by part</h2>']
-    if any(sum(counts) for _, counts, _, _ in shares):
-        means = '; '.join(f'{name} {mean}%' for name, _, mean, _ in shares)
-        section.append(image(distribution_figure(shares), 'Bar charts, one per part and one for the total, of how '
-                                                          'many submissions scored each tenth of the points. Mean '
-                                                          f'scores: {means}. The table below gives every count.'))
-    header = ['Part', *(f'{10 * k}-{10 * k + 10} %' for k in range(BINS)), 'Mean %', 'Median %']
-    section.append(table('Submissions per tenth of the points (100 % counts in 90-100 %)', header,
-                         [(name, *counts, mean, median) for name, counts, mean, median in shares],
-                         numeric=range(1, BINS + 3)))
-    return section
-
-
-def _tests_section(rates):
-    """Heading, figure and table of the pass rates; rates: as pass_rates gives."""
-    section = ['<h2>Pass rate of every test</h2>']
+def _header(facts, total, shares, rates, rows, anchors):
+    """The title, the key numbers and the links to every section; total: the points of every part."""
+    unread, failed = len(facts['unreadable']), len(facts['harness_errors'])
+    lead = (f'{_count(facts["count"], "submission")}, {facts["graded"]} graded'
+            + (f' ({unread} of them could not be read and got 0)' if unread else '')
+            + (f'; the grader failed on {failed}, which have no score' if failed else '')
+            + (f'. Mean score {_text(facts["mean"])} of {_text(total)} points, median {_text(facts["median"])}'
+               if facts['mean'] is not None else '')
+            + '. The numbers come from the results in results/; summary.json and gradebook.csv have them too.')
+    key = []
+    means = [(mean, name) for name, _, mean, _ in shares[:-1] if mean is not None]
+    if means:
+        mean, name = min(means)
+        key.append(f'Lowest part: <a href="#{anchors[name]}">{html.escape(name)}</a>, mean {mean:g} % of its points.')
     if rates:
-        hardest = '; '.join(f'{name} {passed / graded:.0%}' for name, _, _, passed, graded in rates[:3])
-        section.append(image(pass_rate_figure(rates), f'Bar chart of the pass rate of each of the {len(rates)} '
-                                                      f'tests, hardest first. The three hardest: {hardest}. The '
-                                                      'table below gives every rate.'))
-    section.append(table('Tests, hardest first', ['Test', 'Part', 'Points', 'Passed', 'Graded', 'Pass rate'],
-                         [(*row, f'{row[3] / row[4]:.0%}') for row in rates], numeric=(2, 3, 4, 5)))
-    return section
+        name, part, _, passed, graded = rates[0]
+        key.append(f'Lowest pass rate: {html.escape(name)}, {passed} of {graded} '
+                   f'(<a href="#{anchors[part]}">its part</a>).')
+    if rows:
+        diagnosis, _, submissions, _, _ = rows[0]
+        key.append(f'Most frequent diagnosis: <a href="#diagnoses">{html.escape(diagnosis)}</a>, in '
+                   f'{_count(submissions, "submission")}.')
+    links = ''.join(f'<li><a href="#{anchor}">{html.escape(name)}</a></li>' for name, anchor in anchors.items())
+    nav = ('<nav aria-label="Contents"><ul><li><a href="#summary">Summary</a>: <a href="#scores">scores</a>, '
+           '<a href="#diagnoses">most frequent diagnoses</a>, <a href="#ungraded">submissions not graded</a> '
+           f'({unread + failed})</li><li>Parts<ul>{links}</ul></li>'
+           '<li><a href="#slowest">Slowest gradings</a></li></ul></nav>')
+    return ('<h1>Class report</h1>' + f'<p>{html.escape(lead)}</p>'
+            + (f'<ul class="key">{"".join(f"<li>{line}</li>" for line in key)}</ul>' if key else '') + nav
+            + '<h2 id="summary">Summary</h2>')
 
 
-def _diagnoses_section(found):
-    """The diagnoses' heading, how they were grouped, and their table; found: as diagnoses gives."""
+def _shaded(counts):
+    """A row of counts as Shaded cells, each by its share of the row's largest."""
+    top = max(counts, default=0)
+    return [Shaded(count, -(-SHADES * count // top) if count else 0) for count in counts]
+
+
+def _scores_section(shares, anchors):
+    """The total's distribution as a figure, then every part's and the total's as a table."""
+    section = ['<h3 id="scores">Scores</h3>']
+    _, counts, mean, median = shares[-1]
+    if sum(counts):
+        section.append(image(distribution_figure(counts, mean, median),
+                             f'Bar chart of how many submissions scored each tenth of the total points: '
+                             f'{", ".join(f"{10 * k}-{10 * k + 10} %: {count}" for k, count in enumerate(counts))}'
+                             f'; mean {mean:g} %, median {median:g} %. The table below gives these counts and '
+                             'those of every part.'))
+    header = ['Part', *TENTHS, 'Mean %', 'Median %']
+    rows = [(Markup(f'<a href="#{anchors[part]}">{html.escape(part)}</a>') if part in anchors else part,
+             *_shaded(counts), mean, median) for part, counts, mean, median in shares]
+    section.append(table('Submissions per tenth of the points (%; 100 % counts in 90-100), darker where more',
+                         header, rows, numeric=range(1, BINS + 3), css='dist'))
+    return '\n'.join(section)
+
+
+def _diagnoses_section(found, facts):
+    """The most frequent diagnoses: what they count, and their table; found: as diagnoses gives."""
     rows, (plain, plain_submissions) = found
-    return ['<h2>Most frequent diagnoses</h2>',
-            '<p>The causes the grader recognised in failed tests, counted wherever they were recognised, most '
-            'submissions first. Tests failed because a function is missing or not implemented yet are left out '
-            f'here, as the pass rates count them; so are the {plain} failed tests (of {plain_submissions} '
-            'submissions) whose feedback names no recognised cause and only reports what differs. Examples '
-            'may quote student output: read them as text.</p>',
-            table(f'The {len(rows)} most frequent diagnoses',
-                  ['Diagnosis', 'Functions', 'Submissions', 'Tests', 'Example'], rows, numeric=(2, 3))
-            if rows else '<p>None.</p>']
+    graded = facts['graded'] - len(facts['unreadable'])
+    cells = [(key, submissions, f'{submissions / graded:.0%}' if graded else '', tests, _functions(functions),
+              example) for key, functions, submissions, tests, example in rows]
+    return '\n'.join([
+        f'<h3 id="diagnoses">The {len(rows)} most frequent diagnoses</h3>' if rows else
+        '<h3 id="diagnoses">Most frequent diagnoses: none</h3>',
+        '<p class="note">The causes the grader recognised in failed tests, counted wherever they were found, most '
+        'submissions first (the share is of the graded submissions that could be read). Tests failed because a '
+        f'function is missing or not implemented yet are left out, as the pass rates count them; so are the '
+        f'{_count(plain, "failed test")} (of {_count(plain_submissions, "submission")}) whose feedback names no '
+        'recognised cause and only reports what differs. Examples may quote student output: read them as text.</p>',
+        table('Diagnoses, most submissions first', ['Diagnosis', 'Submissions', 'Share', 'Tests',
+                                                          'Found in (submissions)', 'Example'],
+              cells, numeric=(1, 2, 3), css='wide') if rows else ''])
+
+
+def _functions(functions):
+    """'f (12), g (3), +2 more' of ((function, submissions), ...), most first."""
+    shown = ', '.join(f'{name} ({count})' for name, count in functions[:FUNCTIONS])
+    return shown + (f', +{len(functions) - FUNCTIONS} more' if len(functions) > FUNCTIONS else '')
+
+
+def _ungraded_section(lost):
+    """The submissions that could not be read or graded, and why; lost: as ungraded gives."""
+    return (f'<h3 id="ungraded">Submissions that could not be graded ({len(lost)})</h3>'
+            + (table('Not read or not graded, and why', ['Submission', 'What happened', 'Why'], lost)
+               if lost else '<p>None: every submission was read and graded.</p>'))
+
+
+def _part_section(name, anchor, points, share, rows, failed):
+    """One part: its points and distribution, then its tests, lowest pass rate first, the best folded.
+
+    share: its row of distribution (None without one); rows: its rows of pass_rates;
+    failed: as failures gives.
+    """
+    head = (f'{UP}<h2 id="{anchor}">{html.escape(name)}</h2>'
+            f'<p>{_text(points)} points in {_count(len(rows), "test")}'
+            + (f'; mean {share[2]:g} %, median {share[3]:g} % of the points.</p>' if share and share[2] is not None
+               else '.</p>'))
+    if share:
+        head += table("Submissions per tenth of the part's points (%)", TENTHS, [_shaded(share[1])],
+                      numeric=range(BINS))
+    header = ['Test', 'Points', 'Pass rate', 'Passed', 'Failed as', 'Top diagnoses (submissions)']
+    cells = [_test_row(row, failed[row[0]]) for row in rows]
+    shown = len(cells) if len(cells) <= SHOWN + 2 else SHOWN
+    pieces = [head, table('Its tests, lowest pass rate first' + (f' (the {shown} lowest)' if shown < len(cells)
+                                                                  else ''),
+                          header, cells[:shown], numeric=(1, 3), css='wide tests')]
+    if shown < len(cells):
+        pieces.append(f'<details><summary>The other {len(cells) - shown} tests of {html.escape(name)}</summary>'
+                      + table('The other tests, lowest pass rate first', header, cells[shown:], numeric=(1, 3),
+                              css='wide tests')
+                      + '</details>')
+    return '\n'.join(pieces)
+
+
+def _test_row(row, failed):
+    """A test's cells: title, points, a bar and the pass rate, passed of graded, how it failed, its top diagnosis."""
+    _, _, points, passed, graded = row
+    title, outcomes, keys = failed
+    rate = passed / graded
+    bar = Markup(f'<meter min="0" max="1" low="0.5" high="0.8" optimum="1" value="{rate:.3f}"></meter>{rate:.0%}')
+    how = ', '.join(f'{outcome.replace("_", " ")} {count}' for outcome, count in outcomes.most_common())
+    top = ', '.join(f'{key} ({count})' for key, count in keys.most_common(2))
+    return title, points, bar, f'{passed} of {graded}', how, top
+
+
+def _slowest_section(rows):
+    """The slowest gradings, with their slowest test; rows: as slowest gives."""
+    heading = {0: 'Slowest gradings', 1: 'The slowest grading'}.get(len(rows), f'The {len(rows)} slowest gradings')
+    return (f'{UP}<h2 id="slowest">{heading}</h2>'
+            + (table('Gradings, slowest first, with their slowest test', ['Submission', 'Seconds', 'Score',
+                                                                          'Slowest test', 'Its seconds'],
+                     rows, numeric=(1, 2, 4), css='wide') if rows else '<p>No submission was graded.</p>'))
 
 
 def write(collected, facts, path):

@@ -139,6 +139,7 @@ def figure(facts, percents, collected):
     top.set(xlabel='score (% of the maximum)', ylabel='submissions', xlim=(0, 100),
             title=f"Scores of {facts['graded']} graded submissions (mean {facts['mean'] or 0:.1f}, "
                   f"median {facts['median'] or 0:g})")
+    class_report.integer_ticks(top.yaxis)       # counts of submissions: no half ticks
     colours = {part: f'C{index}' for index, part in enumerate(part_names(collected))}
     bottom.barh(range(len(rates)), [rate for _, rate in rates], color=[colours[tests[name]['part']] for name, _ in rates])
     labels = [tests[name]['title'][:90] for name, _ in rates]
