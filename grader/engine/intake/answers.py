@@ -24,7 +24,7 @@ from ..text import clean
 from .archive import Zip
 from .entries import DAMAGED, NAME, SubmissionError
 from .folder import Folder
-from .notebook import MAX_BYTES as MAX_NOTEBOOK, MAX_CELLS, MAX_DEPTH
+from .notebook import MAX_BYTES as MAX_NOTEBOOK, MAX_CELLS, TooDeep, json_keys, skip_value
 
 MAX_FILE = 2 ** 20            # bytes of an answers file read
 MAX_MARKDOWN = 2 ** 21        # characters of a notebook's markdown cells kept
@@ -118,7 +118,7 @@ def _read_one(where, opener, questions, file, notes):
         found, unknown = from_file(readable(data[:MAX_FILE].decode('utf-8', 'replace')), questions)
         notes += [f'{shown}: {note}' for note in unknown]
         return shown, found
-    except (_Unreadable, *DAMAGED) as error:
+    except (_Unreadable, TooDeep, *DAMAGED) as error:
         notes.append(f'{shown} could not be read: {clean(str(error), NAME)}')
         return shown, {}
 
@@ -145,11 +145,11 @@ def _markdown_cells(opener, notes, shown):
             if next(events)[0] != 'start_map':
                 raise _Unreadable('it is not a notebook')
             cells = []
-            for key in _keys(events):
+            for key in json_keys(events):
                 if key == 'cells':
                     cells = _cells(events, notes, shown)
                 else:
-                    _skip(events, next(events)[0])
+                    skip_value(events, next(events)[0])
             return cells
     except StopIteration:
         raise _Unreadable('it ends too early') from None
@@ -159,29 +159,11 @@ def _markdown_cells(opener, notes, shown):
         raise _Unreadable(f'it is not JSON ({clean(reason, 100)})') from None
 
 
-def _keys(events):
-    """The keys of the JSON object just begun; the caller reads each key's value."""
-    for event, value in events:
-        if event == 'end_map':
-            return
-        yield value
-
-
-def _skip(events, event):
-    """Read past the value that begins with `event`, building nothing."""
-    depth = event in ('start_map', 'start_array')
-    while depth:
-        event = next(events)[0]
-        depth += (event in ('start_map', 'start_array')) - (event in ('end_map', 'end_array'))
-        if depth > MAX_DEPTH:
-            raise _Unreadable(f'its JSON is nested more than {MAX_DEPTH} deep')
-
-
 def _cells(events, notes, shown):
     """[(number, source)] of the markdown cells of the list of cells just begun."""
     event = next(events)[0]
     if event != 'start_array':
-        _skip(events, event)
+        skip_value(events, event)
         return []
     cells, room = [], MAX_MARKDOWN
     for number, (event, _) in enumerate(events, start=1):
@@ -190,17 +172,17 @@ def _cells(events, notes, shown):
         if number > MAX_CELLS:
             raise _Unreadable(f'it has more than {MAX_CELLS} cells')
         if event != 'start_map':
-            _skip(events, event)
+            skip_value(events, event)
             continue
         kind, source = None, ''
-        for key in _keys(events):
+        for key in json_keys(events):
             if key == 'cell_type':
                 event, kind = next(events)
-                _skip(events, event)
+                skip_value(events, event)
             elif key == 'source':
                 source = _source(events)
             else:
-                _skip(events, next(events)[0])
+                skip_value(events, next(events)[0])
         if kind == 'markdown' and isinstance(source, str) and room >= 0:
             room -= len(source)
             if room < 0:
@@ -217,14 +199,14 @@ def _source(events):
     if event == 'string':
         return value
     if event != 'start_array':
-        _skip(events, event)
+        skip_value(events, event)
         return None
     pieces = []
     for event, value in events:
         if event == 'end_array':
             return ''.join(pieces)
         if event != 'string':
-            _skip(events, event)
+            skip_value(events, event)
             return _rest_of_array(events)
         pieces.append(value)
     return None
@@ -232,5 +214,5 @@ def _source(events):
 
 def _rest_of_array(events):
     """Read past the rest of the array whose items are being read; None."""
-    _skip(events, 'start_array')
+    skip_value(events, 'start_array')
     return None

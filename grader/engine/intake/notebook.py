@@ -269,7 +269,7 @@ def _notebook(events, name, marker):
     if next(events)[0] != 'start_map':
         raise NotebookError(f'{name} is not a Jupyter notebook: it is not a JSON object')
     cells, version = None, None
-    for key in _keys(events):
+    for key in json_keys(events):
         if key == 'cells' and cells is None:
             cells = _cells(events, name, marker)
         elif key == 'nbformat':
@@ -287,22 +287,34 @@ def _notebook(events, name, marker):
     return cells
 
 
-def _keys(events):
-    """The keys of the JSON object just begun; the caller reads each key's value."""
+class TooDeep(ValueError):
+    """A JSON value nested more than MAX_DEPTH deep."""
+
+
+def json_keys(events):
+    """The keys of the JSON object just begun in ijson's `events`; the caller reads each key's value."""
     for event, value in events:
         if event == 'end_map':
             return
         yield value
 
 
-def _skip(events, event, name):
-    """Read past the value that begins with `event`, building nothing."""
+def skip_value(events, event):
+    """Read past the JSON value that begins with `event`, building nothing; TooDeep past MAX_DEPTH."""
     depth = event in ('start_map', 'start_array')
     while depth:
         event = next(events)[0]
         depth += (event in ('start_map', 'start_array')) - (event in ('end_map', 'end_array'))
         if depth > MAX_DEPTH:
-            raise NotebookError(f'{name} is not a notebook: its JSON is nested more than {MAX_DEPTH} deep')
+            raise TooDeep(f'its JSON is nested more than {MAX_DEPTH} deep')
+
+
+def _skip(events, event, name):
+    """skip_value, its failure said of the notebook `name`."""
+    try:
+        skip_value(events, event)
+    except TooDeep as error:
+        raise NotebookError(f'{name} is not a notebook: {error}') from None
 
 
 def _cells(events, name, marker):
@@ -326,7 +338,7 @@ def _cells(events, name, marker):
 def _cell(events, name, number, marker, room):
     """(cell_type, source) of the cell just begun; source '' for a cell that has none."""
     cell_type, source = None, ''
-    for key in _keys(events):
+    for key in json_keys(events):
         if key == 'cell_type':
             event, cell_type = next(events)
             _skip(events, event, name)
