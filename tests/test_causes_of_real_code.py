@@ -67,3 +67,15 @@ def test_the_layout_pitfalls_the_handout_names_are_recognised(tmp_path, function
     results = grade(build(tmp_path / 'sub', replace=[edit]), 'all', SPEC.offering([6]))
     tests = [test for test in failed(results) if test['tags'] == [function]]
     assert tests and any(cause.lower() in test['output'].lower() for test in tests), [test['output'] for test in tests]
+
+
+def test_a_softmax_normalised_over_the_columns_carries_its_diagnosis_as_data():
+    """The class report counts it: the failure carries a stable key, not only a sentence."""
+    import numpy as np
+
+    from grader.engine.checks import Mismatch, expect_probabilities
+    logits = np.array([[1.0, 2.0, 3.0], [1.0, 0.0, -1.0]])
+    by_columns = np.exp(logits) / np.exp(logits).sum(axis=0)
+    with pytest.raises(Mismatch) as failure:
+        expect_probabilities(by_columns, 'softmax(x)')
+    assert [cause.key for cause in failure.value.causes] == ['normalised over the wrong axis']

@@ -41,3 +41,10 @@ def test_an_unreadable_submission_is_said_once_before_the_table(tmp_path):
                                'readable zip archive')
     assert sum('hand-in.zip' in line for line in lines) <= 2
     assert len(lines) < 30
+
+
+def test_merge_of_folders_without_results_is_refused(tmp_path):
+    (tmp_path / 'shard').mkdir()
+    code, _, error = run('merge', str(tmp_path / 'shard'), '--out', str(tmp_path / 'merged'))
+    assert code == 2 and 'no results in' in error and 'batch --out' in error
+    assert not (tmp_path / 'merged').exists()

@@ -309,8 +309,8 @@ def expect_probabilities(got, what):
     if np.allclose(rows, 1.0, atol=1e-9):
         return
     if np.allclose(columns, 1.0, atol=1e-9):
-        raise Mismatch(f'{what}: each column sums to 1 instead of each row; a row is one sample, so '
-                       'normalise over axis=1')
+        why = 'each column sums to 1 instead of each row; a row is one sample, so normalise over axis=1'
+        raise Mismatch(f'{what}: {why}', [Cause('normalised over the wrong axis', sentence(why))])
     raise Mismatch(f'{what}: the rows should sum to 1 but sum to {rows[:SHOWN_ENTRIES].tolist()}...')
 
 

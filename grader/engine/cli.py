@@ -290,6 +290,9 @@ def _merge(parser, args):
     missing = [str(folder) for folder in args.shards if not folder.is_dir()]
     if missing:
         parser.error(f'not folders: {", ".join(missing)}')
+    if not any(next((folder / RESULTS).glob('*.json'), None) for folder in args.shards):
+        parser.error(f'no results in {", ".join(map(str, args.shards))}: merge reads the {RESULTS}/ folder that '
+                     'batch --out writes')
     try:
         collected = gradebook.merge(args.shards, args.out)
     except ValueError as error:
