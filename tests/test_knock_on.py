@@ -153,3 +153,17 @@ def test_without_the_reference_a_public_test_built_on_a_broken_function_names_it
         '4. Training a two-layer classifier: feedforward on fixed params')]
     assert len(on_fixed_params) == 3 and all(test['score'] == 0 for test in on_fixed_params)
     assert all('relies on your softmax, which fails its own tests' in test['output'] for test in on_fixed_params)
+
+
+def test_fits_that_follow_a_wrong_momentum_step_keep_their_points(tmp_path):
+    """Every fit is replayed with the submission's own momentum_step too: a fit that is right
+    given a momentum_step that climbs the gradient keeps its points and names momentum_step;
+    a fit test that still loses points (an accuracy that cannot be reached) names it too."""
+    results = grade(build(tmp_path / 'sub', replace=CASES['momentum step climbs the gradient'][1]), 'all',
+                    offering_from('momentum_step'))
+    excused = [test for test in results['tests'] if test['extra_data']['outcome'] == 'consequence']
+    assert {test['tags'][0] for test in excused} == FITS
+    assert all(test['score'] == test['max_score'] and test['extra_data']['faults'] == ['momentum_step']
+               for test in excused)
+    lost = [test for test in results['tests'] if test['score'] < test['max_score'] and test['tags'][0] in FITS]
+    assert all('momentum_step' in test['output'] for test in lost)

@@ -2,12 +2,13 @@
 with the student's own (the replay itself, its schedules and the wrong runs are in
 grader/suites/public/cnn_fits.py, shipped with the public suite)."""
 
+from grader.engine.checks import expect_given
 from grader.suites.public.cnn_fits import (REPLAY_FAILURES, checked_step, expect_run, fit_steps, replay,
                                            run_mistakes, wrong_runs)
-from grader.suites.public.fits import follows_replay
+from grader.suites.public.fits import by_own_update, follows_replay
 
 
-def expect_cnn_fit(got, params0, step, X, y, fit, what, own_step=None):
+def expect_cnn_fit(got, params0, step, X, y, fit, what, own_step=None, update=None):
     """Check cnn_fit's (params, losses) against the contract's batches and steps, replayed.
 
     The fit is right when it follows the contract with the trusted loss and gradients, or
@@ -24,6 +25,8 @@ def expect_cnn_fit(got, params0, step, X, y, fit, what, own_step=None):
     - fit: its keyword arguments (all of them)
     - what: how to name the call
     - own_step: function (X_batch, y_batch, params) -> the student's cnn_loss_and_grads, or None
+    - update: the student's own momentum_step (fits.own_update), or None: a fit that follows
+      it when it is wrong, with the trusted step or the student's own, is a consequence of it
     """
     params, losses = fit_steps(got, len(X), fit, what)
     expected = replay(params0, step, X, y, fit)
@@ -37,4 +40,14 @@ def expect_cnn_fit(got, params0, step, X, y, fit, what, own_step=None):
             wrong = wrong_runs(params0, checked_step(own_step), X, y, fit)
         except REPLAY_FAILURES:
             pass   # judge by the trusted step alone
-    expect_run(params, losses, expected, run_mistakes(wrong + wrong_runs(params0, step, X, y, fit)), what)
+
+    def faults():
+        for each in [step] + ([checked_step(own_step)] if own_step is not None else []):
+            found = by_own_update(params, losses, lambda: replay(params0, each, X, y, fit, update=update))
+            if found:
+                return found
+        return ()
+
+    expect_given(lambda: expect_run(params, losses, expected,
+                                    run_mistakes(wrong + wrong_runs(params0, step, X, y, fit)), what),
+                 faults if update else tuple, what)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_array, as_cause, expect_array, expect_every, expect_params, sentence
+from grader.engine.checks import (Mismatch, as_array, as_cause, expect_array, expect_every, expect_given,
+                                  expect_params, sentence)
 from grader.engine.seam import StudentFailure
 from grader.spec import RUNNING_MOMENTUM as MOMENTUM
 from grader.suites.public.fits import mlp_shapes
@@ -138,7 +139,7 @@ class Replay:
     running: dict
 
 
-def replay(params0, X, y, step, fit, layers, order='contract', momentum=None):
+def replay(params0, X, y, step, fit, layers, order='contract', momentum=None, update=None):
     """mlp_fit without dropout, as the contract defines it, run by the grader.
 
     Inputs:
@@ -149,6 +150,7 @@ def replay(params0, X, y, step, fit, layers, order='contract', momentum=None):
     - layers: layer_sizes
     - order: the kind of batch_orders
     - momentum: to replay with another momentum than fit's (0 for 'momentum ignored')
+    - update: the student's own momentum_step (fits.own_update) in place of the contract's step
     """
     momentum = fit['momentum'] if momentum is None else momentum
     params = {name: np.array(value, dtype=np.float64) for name, value in params0.items()}
@@ -162,15 +164,20 @@ def replay(params0, X, y, step, fit, layers, order='contract', momentum=None):
             loss, grads = step(X_batch, y_batch, params)
             before = net.forward(X_batch, params, fit['actFun_type'])[1]
             losses.append(float(loss))
-            for name in names:
-                velocity[name] = momentum * velocity[name] - fit['epsilon'] * np.asarray(grads[name], dtype=np.float64)
-                params[name] = params[name] + velocity[name]
+            if update is not None:
+                moved, velocity = update({name: params[name] for name in names}, grads, velocity)
+                params.update(moved)
+            else:
+                for name in names:
+                    velocity[name] = (momentum * velocity[name]
+                                      - fit['epsilon'] * np.asarray(grads[name], dtype=np.float64))
+                    params[name] = params[name] + velocity[name]
             after = net.forward(X_batch, params, fit['actFun_type'])[1] if before else {}
-            for rule, update in RUNNING_RULES.items():
+            for rule, move in RUNNING_RULES.items():
                 for l, statistics in before.items():
                     for kind, value, later in zip(('mean', 'var'), statistics, after[l]):
                         key = f'running_{kind}{l}'
-                        running[rule][key] = update(running[rule][key], value, later, len(batch), kind)
+                        running[rule][key] = move(running[rule][key], value, later, len(batch), kind)
             params.update(running[''])
         epochs.append(dict(params))
     return Replay(params, np.array(losses), epochs, {rule: values for rule, values in running.items() if rule})
@@ -214,21 +221,22 @@ def _replays(exact, params0, X, y, step, fit, layers, own_step):
             yield own
 
 
-def _own_replay(params0, X, y, own_step, fit, layers):
-    """The replay with the student's own mlp_loss_and_grads, or None when it cannot run."""
+def _own_replay(params0, X, y, own_step, fit, layers, update=None):
+    """The replay with the student's own mlp_loss_and_grads (and own momentum_step, when
+    `update`), or None when it cannot run."""
     def step(X_batch, y_batch, params):
         loss, grads = own_step(X_batch, y_batch, params)
         return float(loss), {name: np.asarray(grads[name], dtype=np.float64) for name in net.learned(params)}
     try:
-        return replay(params0, X, y, step, fit, layers)
-    except (StudentFailure, Mismatch, TypeError, ValueError, KeyError, IndexError):
+        return replay(params0, X, y, step, fit, layers, update=update)
+    except (StudentFailure, Mismatch, TypeError, ValueError, KeyError, IndexError, AttributeError):
         return None
 
 
 WRONG_FITS = [({'momentum': 0.0}, MOMENTUM_IGNORED)] + [({'order': kind}, why) for kind, why in SCHEDULES.items()]
 
 
-def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=None):
+def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=None, update=None):
     """Check mlp_fit's batch losses and learned parameters against the grader's replay.
 
     The fit is right when it follows the contract with the exact gradients, or with those of
@@ -242,6 +250,8 @@ def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=Non
     - X, y, step, fit, layers: as replay
     - what: how to name the call
     - own_step: function (X_batch, y_batch, params) -> the student's mlp_loss_and_grads, or None
+    - update: the student's own momentum_step (fits.own_update), or None: a fit that follows
+      it when it is wrong is a consequence of it (checks.expect_given)
 
     Returns:
     - (the returned params in the contract's keys, history, the Replay they follow)
@@ -257,13 +267,25 @@ def expect_fit_follows(got, params0, X, y, step, fit, layers, what, own_step=Non
                                      followed[0])
     wrong = [(replay(params0, X, y, step, fit, layers, **change), why) for change, why in WRONG_FITS
              if change.get('momentum', 1.0) != fit['momentum']]
-    expect_array(losses, exact.losses, f"{what}: history['loss'] ({RULE})", rtol=RTOL,
-                 known_mistakes=[(replayed.losses, why) for replayed, why in wrong])
-    expect_every([lambda name=name: expect_array(
-        params[name], exact.params[name], f"{what}: params[{name!r}] after {len(losses)} steps ({RULE})",
-        rtol=RTOL, atol=ATOL, known_mistakes=[(replayed.params[name], why) for replayed, why in wrong])
-        for name in net.learned(exact.params)])
-    raise Mismatch(f'{what} does not follow the update rule ({RULE})')
+
+    def check():
+        expect_array(losses, exact.losses, f"{what}: history['loss'] ({RULE})", rtol=RTOL,
+                     known_mistakes=[(replayed.losses, why) for replayed, why in wrong])
+        expect_every([lambda name=name: expect_array(
+            params[name], exact.params[name], f"{what}: params[{name!r}] after {len(losses)} steps ({RULE})",
+            rtol=RTOL, atol=ATOL, known_mistakes=[(replayed.params[name], why) for replayed, why in wrong])
+            for name in net.learned(exact.params)])
+        raise Mismatch(f'{what} does not follow the update rule ({RULE})')
+
+    def faults():     # the runs of the student's own momentum_step, when it is wrong
+        for start in _starts(params0, fit, layers):
+            runs = [_own_replay(start, X, y, trusted_or_own, fit, layers, update)
+                    for trusted_or_own in (step, own_step) if trusted_or_own is not None]
+            if any(run is not None and _follows(params, losses, run) for run in runs):
+                return ('momentum_step',)
+        return ()
+
+    expect_given(check, faults if update else tuple, what)
 
 
 def expect_dropout_fit(fit_call, params0, X, y, step, fit, layers, what):

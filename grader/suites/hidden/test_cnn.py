@@ -14,7 +14,7 @@ from grader.suites.hidden.cnn_training import expect_cnn_fit
 from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
 from grader.suites.public.cnn_checks import expect_known, result_tuple
-from grader.suites.hidden.training import cnn_shapes, contract_params, expect_accuracy
+from grader.suites.hidden.training import cnn_shapes, contract_params, expect_accuracy, own_update
 from solution import cnn as ref, losses
 
 from .nets import KINK, labels
@@ -242,7 +242,9 @@ def test_cnn_fit_follows_the_contract(student, rng):
                       for key, value in fit.items())
     expect_cnn_fit(got, params0, lambda Xb, yb, p: ref.cnn_loss_and_grads(Xb, yb, p, reg), X, y, fit,
                    f'cnn_fit(X, y, {shown}) on {len(X)} images {X.shape[1:]}',
-                   own_step=lambda Xb, yb, p: student.cnn.cnn_loss_and_grads(Xb, yb, p, reg))
+                   own_step=lambda Xb, yb, p: student.cnn.cnn_loss_and_grads(Xb, yb, p, reg),
+                   update=own_update(lambda *step: student.two_layer.momentum_step(*step), fit['epsilon'],
+                                     fit['momentum']))
 
 
 @pytest.mark.points(1.2, 'cnn_fit')

@@ -10,7 +10,7 @@ from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.suites.hidden.initialisation import expect_recipe
 from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
 from grader.spec import ACTIVATIONS, THRESHOLDS
-from grader.suites.hidden.training import contract_params, expect_accuracy, expect_training
+from grader.suites.hidden.training import contract_params, expect_accuracy, expect_training, own_update
 from solution import deep as ref
 
 from .nets import deep_net
@@ -148,7 +148,9 @@ def test_deep_fit_follows_the_update_rule(student, rng):
 
     got = student.deep.deep_fit(net['X'], net['y'], layers, **fit)
     expect_training(got, params0, reference_step, fit, f'deep_fit(X, y, {layers}, ...)',
-                    own_gradients=lambda p: student.deep.deep_backprop(net['X'], net['y'], p, act, fit['reg_lambda']))
+                    own_gradients=lambda p: student.deep.deep_backprop(net['X'], net['y'], p, act, fit['reg_lambda']),
+                    update=own_update(lambda *step: student.two_layer.momentum_step(*step), fit['epsilon'],
+                                      fit['momentum']))
 
 
 @pytest.mark.points(1.2, 'deep_fit')

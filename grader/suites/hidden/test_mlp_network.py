@@ -16,7 +16,7 @@ from grader.suites.hidden.mlp_training import (expect_dropout_fit, expect_fit_fo
                                         expect_running, recipe_keys, start_params)
 from grader.suites.public.mlp_cases import random_params
 from grader.suites.public.mlp_checks import expect_gradient_keys, expect_tuple
-from grader.suites.hidden.training import expect_accuracy
+from grader.suites.hidden.training import expect_accuracy, own_update
 from solution import mlp as ref
 
 from .mlp_nets import mlp_net
@@ -125,7 +125,9 @@ def replayed_fit(student, X, y, layers, fit, **validation):
     got = student.mlp.mlp_fit(X, y, layers, **fit, **validation)
     return (*expect_fit_follows(got, start, X, y, lambda X_, y_, p: ref.mlp_loss_and_grads(X_, y_, p, act, reg), fit,
                                 layers, what, own_step=lambda X_, y_, p: student.mlp.mlp_loss_and_grads(
-                                    X_, y_, p, act, reg)), what)
+                                    X_, y_, p, act, reg),
+                                update=own_update(lambda *step: student.two_layer.momentum_step(*step),
+                                                  fit['epsilon'], fit['momentum'])), what)
 
 
 def random_fit(rng, batchnorm, epochs, batch_size):

@@ -10,7 +10,8 @@ from grader.engine.gradcheck import numerical_gradients
 from grader.suites.hidden.initialisation import expect_recipe
 from grader.suites.hidden.mistakes import l2_bias_mistakes, l2_gradient_mistakes, l2_loss_mistakes
 from grader.spec import ACTIVATIONS, THRESHOLDS
-from grader.suites.hidden.training import contract_params, expect_accuracy, expect_training, momentum_step_result
+from grader.suites.hidden.training import (contract_params, expect_accuracy, expect_training, momentum_step_result,
+                                          own_update)
 from solution import two_layer as ref
 
 from .nets import two_layer_net
@@ -139,7 +140,8 @@ def test_fit_model_follows_the_update_rule(student, rng):
 
     got = student.two_layer.fit_model(net['X'], net['y'], 4, **fit)
     expect_training(got, params0, reference_step, fit, 'fit_model(X, y, 4, ...)',
-                    own_gradients=lambda p: student.two_layer.backprop(net['X'], net['y'], p, act, fit['reg_lambda']))
+                    own_gradients=lambda p: student.two_layer.backprop(net['X'], net['y'], p, act, fit['reg_lambda']),
+                    update=own_update(student.two_layer.momentum_step, fit['epsilon'], fit['momentum']))
 
 
 @pytest.mark.points(0.6, 'fit_model')

@@ -15,11 +15,11 @@ import math
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, expect_array
+from grader.engine.checks import Mismatch, expect_array, expect_given
 from grader.engine.seam import StudentFailure
 
 from .cnn_checks import unambiguous
-from .fits import contract_params, expect_losses, fit_result, follows_replay, momentum_replay
+from .fits import by_own_update, contract_params, expect_losses, fit_result, follows_replay, momentum_replay
 from .schedules import MOMENTUM_IGNORED, SCHEDULE, SCHEDULES, batches, epoch_orders, step_count
 
 RULE = (f'from your own init_cnn with the same arguments and zero velocities, {SCHEDULE}, records the loss '
@@ -29,7 +29,7 @@ RULE = (f'from your own init_cnn with the same arguments and zero velocities, {S
 REPLAY_FAILURES = (StudentFailure, Mismatch, TypeError, ValueError, KeyError)
 
 
-def replay(params0, step, X, y, fit, schedule='contract', momentum=None):
+def replay(params0, step, X, y, fit, schedule='contract', momentum=None, update=None):
     """(params, losses) of cnn_fit run by the grader with the batches of a schedule.
 
     Inputs:
@@ -38,6 +38,7 @@ def replay(params0, step, X, y, fit, schedule='contract', momentum=None):
     - X, y, fit: the data and the keyword arguments of cnn_fit
     - schedule: 'contract' or a key of SCHEDULES
     - momentum: the momentum to use, the fit's when None
+    - update: the student's own momentum_step (fits.own_update) in place of the contract's step
     """
     shapes = [np.shape(params0[name]) for name in ('W1', 'W2', 'W3')]
     steps = iter(batches(epoch_orders(len(X), fit['num_epochs'], fit['seed'], schedule, shapes),
@@ -48,7 +49,7 @@ def replay(params0, step, X, y, fit, schedule='contract', momentum=None):
         return step(X[batch], y[batch], params)
 
     return momentum_replay(params0, next_step, fit['epsilon'], fit['momentum'] if momentum is None else momentum,
-                           step_count(len(X), fit))
+                           step_count(len(X), fit), update)
 
 
 def wrong_runs(params0, step, X, y, fit):
@@ -119,7 +120,8 @@ def expect_run(params, losses, expected, mistakes, what):
                      atol=1e-9, known_mistakes=unambiguous(mistakes.get(name, []), value))
 
 
-def expect_replayed_fit(got, params0, own_step, X, y, fit, what, reference=None, reference_mistakes=None):
+def expect_replayed_fit(got, params0, own_step, X, y, fit, what, reference=None, reference_mistakes=None,
+                        update=None):
     """Check cnn_fit's (params, losses) by replaying the contract with the student's own
     init_cnn and cnn_loss_and_grads: a wrong cnn_loss_and_grads loses points in its own tests,
     not again in the fit's.
@@ -134,6 +136,8 @@ def expect_replayed_fit(got, params0, own_step, X, y, fit, what, reference=None,
     - reference: the reference's run (params, losses) when params0 is the reference's init, else None
     - reference_mistakes: the reference's known wrong runs from that init, as expect_run takes
       them, so that the feedback names them even when the student's loss is wrong as well
+    - update: the student's own momentum_step (fits.own_update), or None: a fit that follows
+      it when it is wrong is a consequence of it (checks.expect_given)
     """
     params, losses = fit_steps(got, len(X), fit, what)
     reference_mistakes = reference_mistakes or {}
@@ -153,4 +157,6 @@ def expect_replayed_fit(got, params0, own_step, X, y, fit, what, reference=None,
     mistakes = run_mistakes(wrong_runs(params0, step, X, y, fit))
     for name, known in reference_mistakes.items():
         mistakes[name] = mistakes.get(name, []) + list(known)
-    expect_run(params, losses, own if reference is None else reference, mistakes, what)
+    expect_given(lambda: expect_run(params, losses, own if reference is None else reference, mistakes, what),
+                 (lambda: by_own_update(params, losses, lambda: replay(params0, step, X, y, fit, update=update)))
+                 if update else tuple, what)

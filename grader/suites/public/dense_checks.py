@@ -13,10 +13,11 @@ hidden suite computes the same data from the reference.
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_cause, expect_array, expect_every, expect_keys, expect_params, sentence
+from grader.engine.checks import (Mismatch, as_cause, expect_array, expect_every, expect_given, expect_keys,
+                                  expect_params, sentence)
 from grader.engine.seam import StudentFailure
 
-from .fits import contract_params, expect_losses, fit_result, follows_replay, momentum_replay
+from .fits import by_own_update, contract_params, expect_losses, fit_result, follows_replay, momentum_replay
 
 # ------------------------------------------------------------------ the init recipe
 
@@ -245,7 +246,7 @@ def _unchecked(what, names, init, failure):
                     f'{init}; your {init} is not the reference\'s (see its test), and the replay failed: {failure}')
 
 
-def expect_fit(got, params0, reference, wrong, step, fit_kwargs, what, names, init):
+def expect_fit(got, params0, reference, wrong, step, fit_kwargs, what, names, init, update=None):
     """Check a fit's (params, losses) against the update rule from the student's own init.
 
     The fit is right when it is the reference's run (when params0 is the reference's init), or
@@ -264,6 +265,8 @@ def expect_fit(got, params0, reference, wrong, step, fit_kwargs, what, names, in
     - fit_kwargs: the fit's epsilon, momentum, num_passes
     - what: how to name the call
     - names, init: how to name the student's loss and gradient functions, and init function
+    - update: the student's own momentum_step as fits.own_update makes it, or None: a fit
+      that follows it when it is wrong is a consequence of it (checks.expect_given)
     """
     passes, epsilon, momentum = fit_kwargs['num_passes'], fit_kwargs['epsilon'], fit_kwargs['momentum']
     params, losses = fit_result(got, what)
@@ -281,17 +284,20 @@ def expect_fit(got, params0, reference, wrong, step, fit_kwargs, what, names, in
     if replayed is not None and follows_replay(params, losses, *replayed):
         return
     if at_reference:
-        expect_run(params, losses, run, [((w['params'], w['losses']), why) for w, why in wrong], what)
+        check = lambda: expect_run(params, losses, run, [((w['params'], w['losses']), why) for w, why in wrong], what)
     else:
-        expect_run(params, losses, replayed, _own_wrong_runs(params0, step, epsilon, momentum, passes), what)
+        check = lambda: expect_run(params, losses, replayed, _own_wrong_runs(params0, step, epsilon, momentum, passes),
+                                   what)
+    own = (lambda: momentum_replay(params0, step, epsilon, momentum, passes, update)) if update else None
+    expect_given(check, lambda: by_own_update(params, losses, own) if own else (), what)
 
 
-def expect_first_losses(losses, params0, reference, wrong, step, epsilon, momentum, what, names, init):
+def expect_first_losses(losses, params0, reference, wrong, step, epsilon, momentum, what, names, init, update=None):
     """Check the first losses of a fit (an array) against the update rule from params0, as
     expect_fit does.
 
     Inputs: as expect_fit's, but reference {'init': params, 'losses': the reference's first
-    losses} and wrong [(the first losses of a known wrong rule, why)] (data).
+    losses} and wrong [(the first losses of a known wrong rule, why)] (data); update as expect_fit's.
     """
     count = min(3, len(losses))
     at_reference = same_start(params0, reference['init'])
@@ -312,4 +318,10 @@ def expect_first_losses(losses, params0, reference, wrong, step, epsilon, moment
         want = replayed
         mistakes = [(wrong_losses, why) for (_, wrong_losses), why in _own_wrong_runs(params0, step, epsilon,
                                                                                      momentum, count)]
-    expect_array(losses[:count], want, what, rtol=1e-6, known_mistakes=mistakes)
+
+    def faults():     # the first losses of the student's own momentum_step, when it is wrong (as expect_fit)
+        own = momentum_replay(params0, step, epsilon, momentum, count, update)[1]
+        return ('momentum_step',) if np.allclose(losses[:count], own, rtol=1e-6, atol=1e-10) else ()
+
+    expect_given(lambda: expect_array(losses[:count], want, what, rtol=1e-6, known_mistakes=mistakes),
+                 faults if update else tuple, what)

@@ -7,7 +7,7 @@ import numpy as np
 from grader.engine.checks import Mismatch, as_array, expect_keys, expect_params
 
 
-def momentum_replay(params, loss_and_grads, epsilon, momentum, passes):
+def momentum_replay(params, loss_and_grads, epsilon, momentum, passes, update=None):
     """Gradient descent with momentum as the contract defines it, run by the grader.
 
     Inputs:
@@ -15,6 +15,9 @@ def momentum_replay(params, loss_and_grads, epsilon, momentum, passes):
     - loss_and_grads: function params -> (loss, grads)
     - epsilon, momentum: learning rate and momentum coefficient
     - passes: number of steps
+    - update: function (params, grads, velocity) -> (params, velocity) that takes the
+      contract's step's place, the student's own momentum_step (own_update); None for the
+      contract's v = momentum * v - epsilon * grad, p = p + v
 
     Returns:
     - params after the last step, and the loss at the start of each pass, (passes,)
@@ -24,9 +27,40 @@ def momentum_replay(params, loss_and_grads, epsilon, momentum, passes):
     for _ in range(passes):
         loss, grads = loss_and_grads(params)
         losses.append(float(loss))
+        if update is not None:
+            params, velocity = update(params, grads, velocity)
+            continue
         velocity = {k: momentum * velocity[k] - epsilon * np.asarray(grads[k]) for k in params}
         params = {k: params[k] + velocity[k] for k in params}
     return params, np.array(losses, dtype=np.float64)
+
+
+def own_update(momentum_step, epsilon, momentum):
+    """The student's momentum_step as momentum_replay's update: (params, grads, velocity) ->
+    (params, velocity), the student's results asked through the seam; Mismatch unless they are
+    two dicts with the keys of params, each array the size of its parameter.
+
+    Inputs:
+    - momentum_step: function (params, grads, velocity, epsilon, momentum), the student's
+    - epsilon, momentum: the fit's
+    """
+    def update(params, grads, velocity):
+        got = momentum_step(params, {k: np.asarray(grads[k], dtype=np.float64) for k in params}, velocity, epsilon,
+                            momentum)
+        if (not isinstance(got, (tuple, list)) or len(got) != 2
+                or not all(isinstance(part, dict) and set(part) == set(params) for part in got)):
+            raise Mismatch('momentum_step returned no (params, velocity) pair with the keys of params')
+        return tuple({k: np.asarray(part[k], dtype=np.float64).reshape(np.shape(params[k])) for k in params}
+                     for part in got)
+    return update
+
+
+def by_own_update(params, losses, replay):
+    """For checks.expect_given: ('momentum_step',) when a fit's params and losses are those of
+    `replay`, a function of no arguments replaying the fit with the student's own
+    momentum_step; else (). A right momentum_step replays the contract's run, which the fit
+    has missed already, so a fit is excused only by a momentum_step that is wrong."""
+    return ('momentum_step',) if follows_replay(params, losses, *replay()) else ()
 
 
 def network_shapes(layers):

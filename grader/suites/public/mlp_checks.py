@@ -6,8 +6,8 @@ expectation) or to the reference's stored trajectory. Nothing here computes an a
 
 import numpy as np
 
-from grader.engine.checks import (Mismatch, as_array, as_cause, expect_array, expect_every, expect_keys, expect_params,
-                                  sentence)
+from grader.engine.checks import (Mismatch, as_array, as_cause, expect_array, expect_every, expect_given, expect_keys,
+                                  expect_params, sentence)
 from grader.engine.seam import StudentFailure
 from grader.spec import RUNNING_MOMENTUM as DECAY
 
@@ -105,7 +105,7 @@ def expect_init_mlp(got, want, layers, batchnorm, draws, what):
 
 # --------------------------------------------------------------------- mlp_fit
 
-def own_replay(start, own_step, X, y, fit, orders, momentum=None):
+def own_replay(start, own_step, X, y, fit, orders, momentum=None, update=None):
     """mlp_fit's learned parameters replayed with the update rule and a step function the
     caller gives: (learned params after the last step, the loss of every step), or None when
     the step fails.
@@ -119,6 +119,7 @@ def own_replay(start, own_step, X, y, fit, orders, momentum=None):
     - fit: mlp_fit's keyword arguments (epsilon, momentum, batch_size)
     - orders: every epoch's order of the samples, [(N,) index array] (schedules.epoch_orders)
     - momentum: to replay with another momentum than fit's (0 for 'momentum ignored')
+    - update: the student's own momentum_step (fits.own_update) in place of the contract's step
     """
     schedule = batches(orders, fit['batch_size'])
     upcoming = iter(schedule)
@@ -130,7 +131,7 @@ def own_replay(start, own_step, X, y, fit, orders, momentum=None):
 
     try:
         return momentum_replay(learned(start), step, fit['epsilon'], fit['momentum'] if momentum is None else momentum,
-                               len(schedule))
+                               len(schedule), update)
     except (StudentFailure, Mismatch, TypeError, ValueError, KeyError, IndexError):
         return None
 
@@ -177,11 +178,14 @@ class FitCheck:
     - running_mistakes: {running name: [(value, explanation)]} of the reference's trajectory
     - own_step: function (X_batch, y_batch, params) -> the student's mlp_loss_and_grads
     - own_predict: function (X, params) -> the student's mlp_predict's labels
+    - update: the student's own momentum_step (fits.own_update), or None: a fit that follows
+      it when it is wrong is a consequence of it (checks.expect_given)
     """
 
-    def __init__(self, shapes, reference, running_mistakes, own_step, own_predict):
+    def __init__(self, shapes, reference, running_mistakes, own_step, own_predict, update=None):
         self.shapes, self.reference = shapes, reference
         self.running_mistakes, self.own_step, self.own_predict = running_mistakes, own_step, own_predict
+        self.update = update
 
     def expect(self, got, start, X, y, fit, data, what, predict_note=lambda: ''):
         """Check what mlp_fit returned: its losses and learned params, then (on the reference's
@@ -280,13 +284,21 @@ class FitCheck:
             wrong.append((own_replay(start, self.own_step, X, y, fit, self._orders(X, fit), momentum=0.0),
                           MOMENTUM_IGNORED))
         wrong = [(replayed, why) for replayed, why in wrong if replayed is not None]
-        expect_array(losses, want_losses, f"{what}: history['loss'] ({RULE})", rtol=RTOL,
-                     known_mistakes=[(replayed[1], why) for replayed, why in wrong])
-        expect_every([lambda name=name: expect_array(
-            params[name], want_params[name], f"{what}: params[{name!r}] after {len(losses)} steps ({RULE})",
-            rtol=RTOL, atol=ATOL, known_mistakes=[(replayed[0][name], why) for replayed, why in wrong])
-            for name in learned(self.shapes)])
-        raise Mismatch(f'{what} does not follow the update rule ({RULE})')
+
+        def check():
+            expect_array(losses, want_losses, f"{what}: history['loss'] ({RULE})", rtol=RTOL,
+                         known_mistakes=[(replayed[1], why) for replayed, why in wrong])
+            expect_every([lambda name=name: expect_array(
+                params[name], want_params[name], f"{what}: params[{name!r}] after {len(losses)} steps ({RULE})",
+                rtol=RTOL, atol=ATOL, known_mistakes=[(replayed[0][name], why) for replayed, why in wrong])
+                for name in learned(self.shapes)])
+            raise Mismatch(f'{what} does not follow the update rule ({RULE})')
+
+        def faults():     # the run of the student's own momentum_step, when it is wrong
+            replayed = own_replay(start, self.own_step, X, y, fit, self._orders(X, fit), update=self.update)
+            return ('momentum_step',) if replayed is not None and _follows(params, losses, *replayed) else ()
+
+        expect_given(check, faults if self.update else tuple, what)
 
 
 def _accuracies(history, key, epochs, what):

@@ -16,7 +16,7 @@ from . import cnn_cases as cases
 from .cnn_checks import WEIGHTS, expect_cnn_shapes, expect_cnn_weights, expect_known, result_tuple
 from .cnn_fits import REPLAY_FAILURES, expect_replayed_fit
 from .expectations import expected as expected_in, mistakes as mistakes_in
-from .fits import cnn_shapes, contract_params
+from .fits import cnn_shapes, contract_params, own_update
 from .relative import expect_built_on
 
 
@@ -182,7 +182,8 @@ def test_cnn_fit_follows_the_contract(student):
 
     try:
         expect_replayed_fit(got, params0, own_step, X, y, fit, f'cnn_fit(X, y, **{fit}) on {len(X)} images', reference,
-                            reference_mistakes)
+                            reference_mistakes, own_update(lambda *step: student.two_layer.momentum_step(*step),
+                                                           fit['epsilon'], fit['momentum']))
     except Mismatch as error:
         if reference is None and not _gradients_pass(student):     # the replay used a wrong step
             raise Mismatch(f'{error} Note: your cnn_loss_and_grads fails its own test ("every gradient with L2 on a '

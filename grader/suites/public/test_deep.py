@@ -16,7 +16,7 @@ from grader.spec import DEFAULTS
 from .cases import DEEP_FIT, DEEP_LAYERS, deep_network
 from .dense_checks import expect_first_losses, expect_fit, expect_recipe, own_step
 from .expectations import expected, mistakes
-from .fits import contract_params, expect_losses, fit_result, network_shapes
+from .fits import contract_params, expect_losses, fit_result, network_shapes, own_update
 from .relative import expect_built_on
 
 SHAPES = network_shapes(DEEP_LAYERS)
@@ -107,7 +107,8 @@ def test_deep_fit_follows_the_update_rule(student):
     got = student.deep.deep_fit(d['X'], d['y'], DEEP_LAYERS, **fit)
     expect_fit(got, params0, expected('deep_fit'), mistakes('deep_fit'),
                _own_step(student, d, fit['actFun_type'], fit['reg_lambda']), fit,
-               f'deep_fit(X, y, {DEEP_LAYERS}, ...)', OWN, 'init_deep')
+               f'deep_fit(X, y, {DEEP_LAYERS}, ...)', OWN, 'init_deep',
+               own_update(lambda *step: student.two_layer.momentum_step(*step), fit['epsilon'], fit['momentum']))
 
 
 def _defaults_of(student, name):
@@ -143,4 +144,6 @@ def test_deep_fit_defaults_are_the_contracts(student):
     expect_first_losses(losses, start, expected('deep_fit_defaults'), mistakes('deep_fit_defaults'),
                         _own_step(student, d, defaults['actFun_type'], defaults['reg_lambda']),
                         defaults['epsilon'], defaults['momentum'],
-                        f'the first losses of deep_fit(X, y, layers), whose defaults are {defaults}', OWN, 'init_deep')
+                        f'the first losses of deep_fit(X, y, layers), whose defaults are {defaults}', OWN, 'init_deep',
+                        own_update(lambda *step: student.two_layer.momentum_step(*step), defaults['epsilon'],
+                                   defaults['momentum']))

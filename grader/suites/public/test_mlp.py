@@ -16,7 +16,7 @@ from grader.spec import DEFAULTS
 
 from .expectations import expected as _expected
 from .expectations import mistakes as _mistakes
-from .fits import contract_params, expect_losses, mlp_shapes
+from .fits import contract_params, expect_losses, mlp_shapes, own_update
 from .mlp_cases import EXPECTED_FILE, FIT, LAYERS, batchnorm_case, defaults_fit_data, dropout_case, fit_data, network
 from .mlp_checks import FitCheck, expect_gradient_keys, expect_init_mlp, expect_tuple, fit_parts
 from .relative import expect_built_on
@@ -189,7 +189,9 @@ def test_mlp_fit_replays_its_batches_running_statistics_and_history(student):
     running = [name for name in shapes if name.startswith('running_')]
     check = FitCheck(shapes, expected('mlp_fit'), {name: mistakes(f'mlp_fit_{name}') for name in running},
                      own_step=lambda X, y, p: student.mlp.mlp_loss_and_grads(X, y, p, 'tanh', FIT['reg_lambda']),
-                     own_predict=lambda X, p: student.mlp.mlp_predict(X, p, 'tanh'))
+                     own_predict=lambda X, p: student.mlp.mlp_predict(X, p, 'tanh'),
+                     update=own_update(lambda *step: student.two_layer.momentum_step(*step), FIT['epsilon'],
+                                       FIT['momentum']))
     check.expect(got, start, data['X'], data['y'], FIT, what=what, predict_note=lambda: predict_note(student),
                  data={'train_accuracy': (data['X'], data['y']), 'val_accuracy': (data['X_val'], data['y_val'])})
 

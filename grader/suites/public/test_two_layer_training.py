@@ -19,7 +19,7 @@ from .accuracy import expect_accuracy
 from .cases import DEFAULTS_HIDDEN_DIM, FIT_MODEL, MOMENTUM_STEP, network
 from .dense_checks import expect_first_losses, expect_fit, expect_momentum_step, expect_recipe, own_step
 from .expectations import expected, mistakes
-from .fits import contract_params, expect_losses, fit_result, network_shapes
+from .fits import contract_params, expect_losses, fit_result, network_shapes, own_update
 from .relative import expect_built_on
 
 SHAPES = {'W1': (2, 4), 'b1': (1, 4), 'W2': (4, 3), 'b2': (1, 3)}
@@ -129,7 +129,7 @@ def test_fit_model_follows_the_update_rule(student):
     got = student.two_layer.fit_model(n['X'], n['y'], 4, **fit)
     expect_fit(got, params0, expected('fit_model'), mistakes('fit_model'),
                _own_step(student, n, fit['actFun_type'], fit['reg_lambda']), fit, 'fit_model(X, y, 4, ...)',
-               OWN, 'init_params')
+               OWN, 'init_params', own_update(student.two_layer.momentum_step, fit['epsilon'], fit['momentum']))
 
 
 def _passes_its_case(call, want):
@@ -200,4 +200,6 @@ def test_fit_model_defaults_are_the_contracts(student):
                         _own_step(student, n, defaults['actFun_type'], defaults['reg_lambda']),
                         defaults['epsilon'], defaults['momentum'],
                         f'the first losses of fit_model(X, y, {hidden}), whose defaults are {defaults}', OWN,
-                        'init_params')
+                        'init_params',
+                        own_update(lambda *step: student.two_layer.momentum_step(*step), defaults['epsilon'],
+                                   defaults['momentum']))
