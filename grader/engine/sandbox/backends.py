@@ -58,6 +58,9 @@ class InProcessBackend:
     def new_test(self, training):
         pass
 
+    def forget(self):
+        pass
+
     def facts(self):
         return NO_CONFINEMENT
 
@@ -79,6 +82,9 @@ class UnavailableBackend:
         return ''
 
     def new_test(self, training):
+        pass
+
+    def forget(self):
         pass
 
     def facts(self):

@@ -147,6 +147,12 @@ class WorkerBackend:
         except UnsupportedType as error:
             raise Failure('unsupported_type', f'{function} returned an unsupported type: {clean(error, 300)}') from None
 
+    def forget(self):
+        """Make the next call go to a fresh worker with an empty tmp/: nothing the submission
+        did or wrote before can shape its answer."""
+        self._stop()
+        self.confinement.clear_disk()
+
     def exposed(self, paths):
         """Which of `paths` a worker can read, asked of a fresh worker before any code of the
         submission has run in it: a probe of the confinement itself."""

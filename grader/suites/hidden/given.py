@@ -30,6 +30,16 @@ def _same(got, want):
     return got.shape == np.shape(want) and np.allclose(got, want, rtol=1e-7, atol=1e-10)
 
 
+def _same_exactly(got, again):
+    """Whether two answers of the submission to the same call are the same numbers."""
+    if isinstance(got, (tuple, list)):
+        return isinstance(again, (tuple, list)) and len(got) == len(again) and all(map(_same_exactly, got, again))
+    try:
+        return np.array_equal(np.asarray(got, dtype=np.float64), np.asarray(again, dtype=np.float64), equal_nan=True)
+    except (TypeError, ValueError):
+        return False
+
+
 def _same_form(got, want):
     """Whether a stand-in's result has the reference's form: the same shapes, item by item. The
     reference's code only runs on results of that form, so that what a submission returns
@@ -63,6 +73,7 @@ class Own:
 
     def __init__(self, student, names, reference):
         self.faults = []
+        self.answers = []       # (function, args, kwargs, what the submission answered), in order
         self._student, self._names, self._reference = student, names, reference
 
     def _stand_in(self, name):
@@ -72,6 +83,7 @@ class Own:
 
         def call(*args, **kwargs):
             got, want = getattr(module, name)(*args, **kwargs), self._reference[name](*args, **kwargs)
+            self.answers.append((name, args, kwargs, got))
             if not _same_form(got, want):
                 raise Mismatch(f'your {name} returned a result of another form than the reference\'s')
             if not _same(got, want):
@@ -81,6 +93,20 @@ class Own:
                     self.faults.append(name)
             return tuple(got) if isinstance(got, list) else got
         return call
+
+    def expect_stateless(self):
+        """Ask the submission again for every wrong answer its stand-ins gave, each in a fresh
+        worker: Mismatch unless it gives the same. A function whose answer depends on what the
+        submission did before (on the composite's own call, say) could otherwise choose the
+        result that excuses a composite it never computed."""
+        for name, args, kwargs, got in self.answers:
+            if name not in self.faults:
+                continue
+            self._student.forget()
+            again = getattr(getattr(self._student, self._names[name]), name)(*args, **kwargs)
+            if not _same_exactly(again, got):
+                raise Mismatch(f'your {name} answered the same arguments differently when asked again; nothing built '
+                               'on it is excused')
 
     @contextmanager
     def inside(self, module):
@@ -108,6 +134,7 @@ def faults_given(student, module, function, call, got, what, rtol=1e-7, atol=1e-
     with own.inside(module):
         relative = call()
     _expect_like(got, relative, what, rtol, atol)
+    own.expect_stateless()
     return tuple(own.faults)
 
 
