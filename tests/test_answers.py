@@ -210,7 +210,7 @@ def test_broken_and_odd_files_are_notes_never_errors(tmp_path):
     (folder / 'deep.ipynb').write_text('[' * 5000 + ']' * 5000)
     found = read(folder, QUESTIONS)
     assert found.given[1].text == 'x' * answers.MAX_ANSWER and found.given[1].cut == 5
-    assert any('question 99' in note for note in found.notes)
+    assert any(note.endswith('questions this assignment does not ask were ignored: 99') for note in found.notes)
     assert any(note.startswith('broken.ipynb could not be read') for note in found.notes)
     assert any(note.startswith('deep.ipynb could not be read') for note in found.notes)
     for missing in (tmp_path / 'absent.zip', tmp_path / 'odd' / 'answers.md'):
@@ -378,3 +378,13 @@ def test_the_notebook_has_an_empty_answer_cell_for_every_question():
     assert found.missing == list(QUESTIONS) and not found.notes
     cells = [cell for cell in nbformat.read(notebook, 4).cells if parsing.from_cell(cell.source, QUESTIONS) is not None]
     assert [parsing.from_cell(cell.source, QUESTIONS)[0] for cell in cells] == [q.number for q in QUESTIONS]
+
+
+def test_many_headings_give_one_note_and_a_bold_marker_is_found():
+    """Thousands of headings of questions not asked give one short note, and a marker in bold
+    with underscores is found."""
+    from grader.engine import answers as parsing
+    from grader.spec import QUESTIONS
+    _, notes = parsing.from_file('## Question 99\n' * 70_000, QUESTIONS)
+    assert len(notes) == 1 and len(notes[0]) < 200
+    assert parsing.from_cell('__Answer to question 1__\nBecause.', QUESTIONS)[0] == 1

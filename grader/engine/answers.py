@@ -33,8 +33,11 @@ from . import spec as specs
 MAX_ANSWER = 20_000           # characters of one answer kept
 PLACEHOLDER = '*Your answer here.*'
 FILE = 'answers.md'
-HEADING = re.compile(r'^[ \t]{0,3}#{1,6}[ \t]*question[ \t]+(\d{1,4})\b.*$', re.IGNORECASE | re.MULTILINE)
-MARKER = re.compile(r'^[ \t]*(?:\*\*|__)?[ \t]*answer to question[ \t]+(\d{1,4})\b.*$', re.IGNORECASE)
+# Possessive runs of blanks: a line of 200,000 spaces is one step, not a quadratic search.
+HEADING = re.compile(r'^[ \t]{0,3}#{1,6}[ \t]*+(?:\*\*|__)?[ \t]*+question[ \t]++(\d{1,4})(?!\d).*$',
+                     re.IGNORECASE | re.MULTILINE)
+MARKER = re.compile(r'^[ \t]*+(?:\*\*|__)?[ \t]*+answer to question[ \t]++(\d{1,4})(?!\d).*$', re.IGNORECASE)
+MAX_UNASKED = 10           # numbers a note lists of the headings of questions not asked
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 
 
@@ -158,15 +161,17 @@ def from_file(text, questions):
     """({question number: [answer, ...]}, notes) of the text of an answers file: under each
     heading of a question, what follows up to the next question's heading."""
     by_number = {question.number: question for question in questions}
-    found, notes = {}, []
+    found, unasked = {}, set()
     headings = list(HEADING.finditer(text))
     for heading, after in zip(headings, [*headings[1:], None]):
         number = int(heading[1])
         if number not in by_number:
-            notes.append(f'a heading of question {number}, which this assignment does not ask, was ignored')
+            unasked.add(number)
             continue
         found.setdefault(number, []).append(body(text[heading.end():after.start() if after else len(text)],
                                                  by_number[number]))
+    shown = ', '.join(map(str, sorted(unasked)[:MAX_UNASKED])) + (' and more' if len(unasked) > MAX_UNASKED else '')
+    notes = [f'headings of questions this assignment does not ask were ignored: {shown}'] if unasked else []
     return found, notes
 
 

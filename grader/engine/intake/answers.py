@@ -180,11 +180,11 @@ def _cells(events, notes, shown):
                 event, kind = next(events)
                 skip_value(events, event)
             elif key == 'source':
-                source = _source(events)
+                source = _source(events, max(room, 0))
             else:
                 skip_value(events, next(events)[0])
-        if kind == 'markdown' and isinstance(source, str) and room >= 0:
-            room -= len(source)
+        if kind == 'markdown' and (isinstance(source, str) or source is TOO_LONG) and room >= 0:
+            room -= len(source) if source is not TOO_LONG else room + 1
             if room < 0:
                 notes.append(f'{shown}: its markdown cells hold more than {MAX_MARKDOWN} characters: '
                              f'cell {number} and those after it were not read')
@@ -193,23 +193,30 @@ def _cells(events, notes, shown):
     return cells
 
 
-def _source(events):
-    """The source just begun (a string or a list of strings) as one string; None for anything else."""
+def _source(events, room):
+    """The source just begun (a string or a list of strings) as one string; TOO_LONG when it
+    holds more than `room` characters (the rest is read past, building nothing), None for
+    anything else."""
     event, value = next(events)
     if event == 'string':
-        return value
+        return value if len(value) <= room else TOO_LONG
     if event != 'start_array':
         skip_value(events, event)
         return None
-    pieces = []
+    pieces, length = [], 0
     for event, value in events:
         if event == 'end_array':
-            return ''.join(pieces)
+            return ''.join(pieces) if length <= room else TOO_LONG
         if event != 'string':
             skip_value(events, event)
             return _rest_of_array(events)
-        pieces.append(value)
+        length += len(value)
+        if length <= room:
+            pieces.append(value)
     return None
+
+
+TOO_LONG = object()      # what _source gives for a source longer than the room left
 
 
 def _rest_of_array(events):

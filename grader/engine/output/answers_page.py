@@ -36,7 +36,8 @@ FENCE = re.compile(r'^[ \t]{0,3}(```+|~~~+)')
 ITEM = re.compile(r'^([ \t]*)([-*+]|\d{1,9}[.)])[ \t]+(.*)$')
 TITLE = re.compile(r'^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$')
 CODE_SPAN = re.compile(r'(`{1,10})(.{1,2000}?)\1', re.DOTALL)
-LINK = re.compile(r'(!?)\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)')
+# Bounded, possessive runs: an answer of '[](a' repeated must take linear time, not cubic.
+LINK = re.compile(r'(!?)\[([^\]\n]{0,500})\]\(([^)\s]{0,2000}+)[^)\n]{0,200}+\)')
 STRONG = re.compile(r'(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1', re.DOTALL)
 EMPHASIS = re.compile(r'(?<![*\w])([*_])(?=\S)(.{1,300}?)(?<=\S)\1(?![*\w])', re.DOTALL)
 
