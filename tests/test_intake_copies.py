@@ -191,3 +191,17 @@ def test_a_copy_is_graded_only_from_the_entries_read(tmp_path):
     shutil.copy(ROOT / 'solution' / 'activations.py', folder / '__MACOSX' / 'old' / 'activations.py')
     build(folder / 'work', base='assignment')
     assert graded(folder, tmp_path).notes == ()
+
+
+def test_placeholders_that_return_a_constant_count_as_stubs(tmp_path):
+    """A backup whose functions all `return None` is no finished copy: the finished one is graded."""
+    import re as regex
+    folder = tmp_path / 'upload'
+    for name in ('final', 'backup'):
+        build(folder / name)
+    for module in (folder / 'backup').glob('*.py'):
+        module.write_text(regex.sub(r'(?m)^(def \w+\(.*\):\n)(?:(?:    .*|)\n)*', r'\1    return None\n\n\n',
+                                    module.read_text()))
+    submission = graded(folder, tmp_path)
+    assert is_reference(submission)
+    assert submission.notes[0].startswith('Graded the modules in final/')

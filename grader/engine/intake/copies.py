@@ -8,8 +8,8 @@ and a zip of it are graded from the same copy:
 
 1. the most of the assignment's functions implemented. A function is implemented when the
    last top-level def, class or assignment of its name (in its module; in a notebook, in
-   any cell) is not a stub: a def whose body is only a docstring, `pass`, `...` or
-   `raise NotImplementedError`. The code is parsed, never run;
+   any cell) is not a stub: a def whose body is only a docstring, `pass`, `...`, a `return`
+   of a constant or `raise NotImplementedError`. The code is parsed, never run;
 2. then the most module files (a notebook holds none);
 3. then the shallowest;
 4. then the first by name.
@@ -149,9 +149,12 @@ def _bindings(node):
 
 def _filler(statement):
     """Whether a statement of a function's body is what a stub holds: a docstring, `pass`,
-    `...` or `raise NotImplementedError` (called or not)."""
+    `...`, `raise NotImplementedError` (called or not), or a placeholder `return` of a constant
+    (`return None`, `return 0`)."""
     if isinstance(statement, ast.Pass):
         return True
+    if isinstance(statement, ast.Return):
+        return statement.value is None or isinstance(statement.value, ast.Constant)
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
         return isinstance(statement.value.value, str) or statement.value.value is Ellipsis
     if isinstance(statement, ast.Raise) and statement.exc is not None:
