@@ -39,10 +39,12 @@ def check(function=None, part=None):
 
 
 def _cells_run():
-    """The source of every cell this kernel has run, in order (IPython keeps them in `In`)."""
+    """The source of every cell this kernel has run, in the order of their last runs: a cell run
+    many times counts once, where it ran last (IPython keeps the history, as `In` shows it)."""
     from IPython import get_ipython        # here, not above: IPython is there only inside Jupyter
     shell = get_ipython()
     if shell is None:
         raise RuntimeError('check() reads the cells a notebook has run; outside Jupyter, grade your files with '
                            '`make grade`')
-    return [cell for cell in shell.user_ns['In'][1:] if cell.strip()]
+    history = [cell for cell in shell.history_manager.input_hist_parsed[1:] if cell.strip()]
+    return list(reversed(dict.fromkeys(reversed(history))))
