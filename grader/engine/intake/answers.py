@@ -24,7 +24,7 @@ from ..text import clean
 from .archive import Zip
 from .entries import DAMAGED, NAME, SubmissionError
 from .folder import Folder
-from .notebook import MAX_BYTES as MAX_NOTEBOOK, MAX_CELLS, TooDeep, json_keys, skip_value
+from .notebook import MAX_BYTES as MAX_NOTEBOOK, MAX_CELLS, TooDeep, cell_values, json_keys, skip_value
 
 MAX_FILE = 2 ** 20            # bytes of an answers file read
 MAX_MARKDOWN = 2 ** 21        # characters of a notebook's markdown cells kept
@@ -166,11 +166,7 @@ def _cells(events, notes, shown):
         skip_value(events, event)
         return []
     cells, room = [], MAX_MARKDOWN
-    for number, (event, _) in enumerate(events, start=1):
-        if event == 'end_array':
-            return cells
-        if number > MAX_CELLS:
-            raise _Unreadable(f'it has more than {MAX_CELLS} cells')
+    for number, event in cell_values(events, _Unreadable(f'it has more than {MAX_CELLS} cells')):
         if event != 'start_map':
             skip_value(events, event)
             continue

@@ -322,17 +322,27 @@ def _cells(events, name, marker):
     if next(events)[0] != 'start_array':
         raise NotebookError(f'{name} is not a Jupyter notebook: its cells are not a list')
     code, room = [], MAX_CODE
-    for number, (event, _) in enumerate(events, start=1):
-        if event == 'end_array':
-            return code
-        if number > MAX_CELLS:
-            raise NotebookError(f'{name} has more than {MAX_CELLS} cells, too many to grade')
+    for number, event in cell_values(events, NotebookError(f'{name} has more than {MAX_CELLS} cells, too many to '
+                                                          'grade')):
         if event != 'start_map':
             raise NotebookError(f'{name} is not a Jupyter notebook: its cell {number} is not a JSON object')
         cell_type, source = _cell(events, name, number, marker, room)
         if cell_type == 'code':
             code.append((number, source))
             room -= len(source)
+    return code
+
+
+def cell_values(events, too_many):
+    """(number, the event its value begins with) of each item of the list of cells just begun,
+    numbered from 1, until the list ends; the caller reads each value. Raises `too_many` (an
+    exception) at item MAX_CELLS + 1."""
+    for number, (event, _) in enumerate(events, start=1):
+        if event == 'end_array':
+            return
+        if number > MAX_CELLS:
+            raise too_many
+        yield number, event
 
 
 def _cell(events, name, number, marker, room):
