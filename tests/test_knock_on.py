@@ -171,20 +171,37 @@ def test_fits_that_follow_a_wrong_momentum_step_keep_their_points(tmp_path):
 
 REMEMBERED_FEEDFORWARD = '''
 
+import os
+import tempfile
+
 _answered = []
+
+
+def _remember(probs):
+    _answered.append(probs)
+    np.save(os.path.join(tempfile.gettempdir(), 'answered.npy'), probs)
 
 
 def feedforward(X, params, actFun_type='tanh'):
     probs = np.full((len(X), params['W2'].shape[1]), 0.1 / (params['W2'].shape[1] - 1))
     probs[:, 0] = 0.9
-    _answered.append(probs)
+    _remember(probs)
     return probs
 '''
+# Where softmax finds what feedforward returned last: in its module, or in a file it wrote.
+MEMORIES = {
+    'module': "two_layer._answered[-1] if two_layer._answered else None",
+    'file': "np.load(saved) if os.path.exists(saved := os.path.join(tempfile.gettempdir(), 'answered.npy')) else None",
+}
 SOFTMAX_FROM_MEMORY = '''
+
+import os
+import tempfile
+
 
 def softmax(x):
     from . import two_layer
-    remembered = two_layer._answered[-1] if two_layer._answered else None
+    remembered = {memory}
     if remembered is not None and remembered.shape == np.shape(x):
         return remembered
     e = np.exp(x)            # no shift by the maximum: it fails a test of its own, which a consequence needs
@@ -192,12 +209,15 @@ def softmax(x):
 '''
 
 
-def test_a_dependency_that_answers_from_memory_excuses_nothing(tmp_path):
-    """A softmax that answers the grader with what feedforward returned last would make a
-    feedforward that computes nothing look like a consequence of softmax: every wrong answer
-    a dependency gave is asked again in a fresh worker, and an answer that changes excuses nothing."""
+@pytest.mark.parametrize('memory', MEMORIES)
+@pytest.mark.parametrize('sandbox', ['bwrap', 'none'])
+def test_a_dependency_that_answers_from_memory_excuses_nothing(tmp_path, memory, sandbox):
+    """A softmax that answers the grader with what feedforward returned last, kept in its module
+    or in a file, would make a feedforward that computes nothing look like a consequence of
+    softmax: every wrong answer a dependency gave is asked again in a fresh worker with an
+    empty tmp/, and an answer that changes excuses nothing, under bubblewrap and without it."""
     results = grade(build(tmp_path / 'sub', append={'two_layer.py': REMEMBERED_FEEDFORWARD,
-                                                     'losses.py': SOFTMAX_FROM_MEMORY}),
-                    'all', SPEC.offering([2, 3, 4]))
+                                                     'losses.py': SOFTMAX_FROM_MEMORY.format(memory=MEMORIES[memory])}),
+                    'all', SPEC.offering([2, 3, 4]), sandbox=sandbox)
     tests = [test for test in results['tests'] if test['tags'] == ['feedforward'] and 'fixed' in test['name']]
     assert tests and all(test['score'] == 0 and test['extra_data']['outcome'] != 'consequence' for test in tests)
