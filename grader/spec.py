@@ -79,6 +79,46 @@ CALLS = {
     'mlp_fit': ('init_mlp', 'mlp_loss_and_grads', 'momentum_step'),
 }
 
+# The handout's "Questions to think about", answered in assignment/answers.md or in the
+# notebook's answer cells. A TA grades them by hand: their points come on top of the 100
+# the tests give, and never change the autograded score. Two points where the question
+# asks for an experiment or a derivation, one where it asks for an explanation.
+# `python -m grader answers` shows each student's answers beside the figures of
+# assignment/plots.py's FIGURES, drawn by the student's own code.
+QUESTIONS = (
+    Question(1, 4, "On moons, why does tanh train faster than sigmoid as a hidden activation with the same "
+                   "learning rate? (Compare $\\tanh'(0)$ with $\\sigma'(0)$, and the mean of each activation.)", 1),
+    Question(2, 4, 'Train 50 tanh units with `reg_lambda=0`. What happens to the training loss, to the test '
+                   'accuracy and to the shape of the boundary? What does $\\lambda$ trade off?', 2),
+    Question(3, 4, 'Plot the loss curves with `momentum=0` and `momentum=0.9`. What changes, early and late? '
+                   'Can momentum make the loss go up for a few passes, and why?', 2),
+    Question(4, 4, 'Why are the relu boundaries made of straight pieces? How many pieces can 3 units make?', 1),
+    Question(5, 4, 'What happens if all weights start at zero? And if they are not divided by '
+                   '$\\sqrt{n_{\\text{in}}}$ when the input has 64 features (digits)?', 1),
+    Question(6, 6, "How many weights does the CNN's first layer have, and how many would a fully connected layer "
+                   'from the 64 pixels to the same 8 x 8 x 8 outputs need? What does weight sharing assume about '
+                   'images?', 1),
+    Question(7, 6, 'Show that a $1 \\times 1$ convolution is an affine layer applied at every pixel. What does '
+                   '`im2col` return for $k = 1$, stride 1, no padding?', 2),
+    Question(8, 6, '`plot_filters` on the trained CNN: do any filters look like edge or stroke detectors? What do '
+                   'they look like at initialisation?', 1),
+    Question(9, 6, 'Max-pooling after relu: why does the order of relu and max-pool not matter for the forward '
+                   'pass? Does it matter for the cost?', 1),
+    Question(10, 6, "Why is a convolution's backward pass with respect to its input a convolution with the flipped "
+                    'kernel? Check it on a 1-D example with $k = 2$.', 2),
+    Question(11, 7, 'Train the MLP on digits with `keep_prob` 1.0, 0.8 and 0.5. Why is the training accuracy in '
+                    '`history` higher than the training loss suggests, with dropout? (Which mode computes each?)', 2),
+    Question(12, 7, "What does batch norm do to a layer's output if you multiply that layer's weights by 10? What "
+                    'does that imply about L2 on weights followed by batch norm?', 1),
+    Question(13, 7, 'Train with batch norm and `batch_size=2`, then predict one sample at a time in training mode '
+                    'and in inference mode. What goes wrong with each?', 2),
+    Question(14, 8, 'In Part 8, which knobs mattered most, and why does the best setting on the tuning task differ '
+                    'from the best on digits?', 1),
+    Question(15, 8, 'Your best validation accuracy is an optimistic estimate of the test accuracy. Why, and how '
+                    'much lower was your test score?', 1),
+)
+WRITTEN = Written(QUESTIONS, figures='assignment.plots:FIGURES')
+
 SPEC = Assignment(
     title='Neural networks and backpropagation from scratch',
     package='assignment',
@@ -93,6 +133,7 @@ SPEC = Assignment(
     # A fit of this homework's sizes takes about 2 s with the reference and under 5 s with a
     # loop over output positions; loops over samples and filters as well take minutes.
     training_timeout=60.0,
+    written=WRITTEN,
 )
 
 ACTIVATIONS = ('tanh', 'sigmoid', 'relu')
@@ -236,43 +277,3 @@ TUNING = {
 # {task: {'seeds': [...], 'mean': ..., 'min': ..., 'threshold': ..., 'margin': ...}}: the reference's
 # held-out accuracy over the seeds it was calibrated on, and the least accuracy the grader accepts.
 THRESHOLDS = json.loads((HERE / 'thresholds.json').read_text())
-
-# The handout's "Questions to think about", answered in assignment/answers.md or in the
-# notebook's answer cells. A TA grades them by hand: their points come on top of the 100
-# the tests give, and never change the autograded score. Two points where the question
-# asks for an experiment or a derivation, one where it asks for an explanation.
-# `python -m grader answers` shows each student's answers beside the figures of
-# assignment/plots.py's FIGURES, drawn by the student's own code.
-QUESTIONS = (
-    Question(1, 4, "On moons, why does tanh train faster than sigmoid as a hidden activation with the same "
-                   "learning rate? (Compare $\\tanh'(0)$ with $\\sigma'(0)$, and the mean of each activation.)", 1),
-    Question(2, 4, 'Train 50 tanh units with `reg_lambda=0`. What happens to the training loss, to the test '
-                   'accuracy and to the shape of the boundary? What does $\\lambda$ trade off?', 2),
-    Question(3, 4, 'Plot the loss curves with `momentum=0` and `momentum=0.9`. What changes, early and late? '
-                   'Can momentum make the loss go up for a few passes, and why?', 2),
-    Question(4, 4, 'Why are the relu boundaries made of straight pieces? How many pieces can 3 units make?', 1),
-    Question(5, 4, 'What happens if all weights start at zero? And if they are not divided by '
-                   '$\\sqrt{n_{\\text{in}}}$ when the input has 64 features (digits)?', 1),
-    Question(6, 6, "How many weights does the CNN's first layer have, and how many would a fully connected layer "
-                   'from the 64 pixels to the same 8 x 8 x 8 outputs need? What does weight sharing assume about '
-                   'images?', 1),
-    Question(7, 6, 'Show that a $1 \\times 1$ convolution is an affine layer applied at every pixel. What does '
-                   '`im2col` return for $k = 1$, stride 1, no padding?', 2),
-    Question(8, 6, '`plot_filters` on the trained CNN: do any filters look like edge or stroke detectors? What do '
-                   'they look like at initialisation?', 1),
-    Question(9, 6, 'Max-pooling after relu: why does the order of relu and max-pool not matter for the forward '
-                   'pass? Does it matter for the cost?', 1),
-    Question(10, 6, "Why is a convolution's backward pass with respect to its input a convolution with the flipped "
-                    'kernel? Check it on a 1-D example with $k = 2$.', 2),
-    Question(11, 7, 'Train the MLP on digits with `keep_prob` 1.0, 0.8 and 0.5. Why is the training accuracy in '
-                    '`history` higher than the training loss suggests, with dropout? (Which mode computes each?)', 2),
-    Question(12, 7, "What does batch norm do to a layer's output if you multiply that layer's weights by 10? What "
-                    'does that imply about L2 on weights followed by batch norm?', 1),
-    Question(13, 7, 'Train with batch norm and `batch_size=2`, then predict one sample at a time in training mode '
-                    'and in inference mode. What goes wrong with each?', 2),
-    Question(14, 8, 'In Part 8, which knobs mattered most, and why does the best setting on the tuning task differ '
-                    'from the best on digits?', 1),
-    Question(15, 8, 'Your best validation accuracy is an optimistic estimate of the test accuracy. Why, and how '
-                    'much lower was your test score?', 1),
-)
-WRITTEN = Written(QUESTIONS, figures='assignment.plots:FIGURES')

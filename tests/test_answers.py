@@ -27,10 +27,12 @@ LSQ = ROOT / 'tests' / 'least_squares'
 # The tiny homework with a written part: two questions of its parts, one of the whole, and
 # figures drawn from its functions (the second as carelessly as real drawing code may be).
 LSQ_WRITTEN = '''
+from dataclasses import replace
+
 from grader.engine.answers import Question, Written
-WRITTEN = Written((Question(1, 1, 'Why do the *normal equations* hold?', 2),
-                   Question(2, 2, 'What does `predict` return?', 1),
-                   Question(3, None, 'What would you try next?', 1)), figures='lsq_figures:FIGURES')
+SPEC = replace(SPEC, written=Written((Question(1, 1, 'Why do the *normal equations* hold?', 2),
+                                      Question(2, 2, 'What does `predict` return?', 1),
+                                      Question(3, None, 'What would you try next?', 1)), figures='lsq_figures:FIGURES'))
 '''
 LSQ_FIGURES = '''
 import numpy as np

@@ -1,6 +1,6 @@
 """The written part of the homework, as students receive it: assignment/answers.md, the
-notebook's answer cells and the handout's list of questions, all from the spec's
-WRITTEN (grader/spec.py), in the format grader/engine/answers.py reads back.
+notebook's answer cells and the handout's list of questions, all from the spec's written
+part (WRITTEN in grader/spec.py), in the format grader/engine/answers.py reads back.
 
 An offering (some parts only) keeps the questions of its parts.
 """

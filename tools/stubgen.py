@@ -126,7 +126,7 @@ def generate(spec):
     files[Path(spec.handout)] = text
     modules = {module.name: files[skeleton / module.file] for module in spec.modules}
     files[skeleton / 'assignment.ipynb'] = notebook.render(notebook.build(modules, text, spec))
-    files[skeleton / homework.WRITTEN.file] = answers.answers_file(spec)
+    files[skeleton / spec.written.file] = answers.answers_file(spec)
     return files
 
 

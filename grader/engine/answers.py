@@ -1,8 +1,8 @@
 """Written answers: a homework's questions answered in prose, graded by hand, read back as data.
 
-A homework's spec module may define WRITTEN, a Written: its questions (number, part, text,
-and the points a TA gives by hand, on top of the autograded points) and the figures its
-answers pages show. Students answer in a Markdown file the generator writes from the
+A homework's Assignment may hold a Written (its `written`): its questions (number, part,
+text, and the points a TA gives by hand, on top of the autograded points) and the figures
+its answers pages show. Students answer in a Markdown file the generator writes from the
 questions (answers.md), or in a notebook's answer cells, one per question:
 
     ## Question 3 (Part 4, 2 points)              answers.md: a heading per question,
@@ -28,7 +28,6 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from . import spec as specs
 
 MAX_ANSWER = 20_000           # characters of one answer kept
 PLACEHOLDER = '*Your answer here.*'
@@ -123,9 +122,9 @@ class Answers:
 
 
 def written(spec):
-    """The Written part of a homework (an empty one when its spec module defines none), with
-    only the questions of the parts its offering holds."""
-    found = getattr(specs._import_spec(spec.folder), 'WRITTEN', None) or Written()
+    """The Written part of a homework (spec.written), with only the questions of the parts its
+    offering holds."""
+    found = spec.written
     offered = {part.number for part in spec.parts}
     return Written(tuple(q for q in found.questions if q.part is None or q.part in offered), found.figures,
                    found.file)

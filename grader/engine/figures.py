@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .grading import HarnessError, IsolationError, _hidden, check_isolation, limits_of, secret_paths
+from .grading import HarnessError, IsolationError, check_isolation, covered, limits_of, secret_paths
 from .intake.submission import SubmissionError, prepare
 from .sandbox.confinement import choose_sandbox
 from .sandbox.isolation import GIB, MIB, SandboxError, WorkerBackend
@@ -147,7 +147,7 @@ def _draw(spec, source, table, sandbox, limits, others, folder):
     with tempfile.TemporaryDirectory(prefix='grader-') as workdir:
         submission = prepare(source, workdir, spec)
         secrets = {**secret_paths(spec, workdir, sandbox), **others}
-        backend = WorkerBackend(submission.root, spec.package, limits, sandbox, hidden=_hidden(spec, secrets))
+        backend = WorkerBackend(submission.root, spec.package, limits, sandbox, hidden=covered(spec, secrets))
         try:
             check_isolation(backend, secrets, requested, strict=True)
             student = Student(backend, spec.modules)

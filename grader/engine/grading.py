@@ -85,7 +85,7 @@ def grade(source, spec, suite='public', seed=None, hidden_visibility='after_publ
             sha256, notes = submission.sha256, submission.notes
             backend = (InProcessBackend(submission.root) if sandbox == 'inprocess'
                        else WorkerBackend(submission.root, spec.package, limits, sandbox,
-                                          hidden=_hidden(spec, secrets)))
+                                          hidden=covered(spec, secrets)))
         except SandboxError as error:
             raise HarnessError(str(error)) from None
         except SubmissionError as error:
@@ -123,7 +123,7 @@ def secret_paths(spec, workdir, sandbox):
     return secrets
 
 
-def _hidden(spec, secrets):
+def covered(spec, secrets):
     """What a worker's own mount namespace covers, where the grader can give it one: the
     assignment's folders whole (the reference and hidden tests, and the tools, tests and
     history beside them), and every secret."""
@@ -177,7 +177,7 @@ def check_batch(spec, sandbox, limits, others, alongside):
         empty = Path(workdir) / 'submission'
         empty.mkdir()
         secrets = {**secret_paths(spec, workdir, resolved), **others}
-        hidden = _hidden(spec, secrets)
+        hidden = covered(spec, secrets)
         neighbour = WorkerBackend(empty, spec.package, limits, resolved, hidden=hidden) if alongside else None
         backend = WorkerBackend(empty, spec.package, limits, resolved, hidden=hidden)
         try:

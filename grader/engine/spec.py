@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .answers import Written
+
 OFFERING = 'offering.json'
 
 
@@ -73,6 +75,7 @@ class Assignment:
       hashable)
     - training_timeout: seconds a call may take in a test marked `training` (a fit of the
       homework's sizes with loops the handout allows takes well under it)
+    - written: the questions students answer in prose, graded by hand (answers.Written)
     """
 
     title: str
@@ -88,6 +91,7 @@ class Assignment:
     left_out: tuple = ()
     calls: tuple = ()
     training_timeout: float = 60.0
+    written: Written = Written()
 
     @property
     def suites(self):

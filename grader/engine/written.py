@@ -44,7 +44,7 @@ def pages(spec, folder, out, figures=True, sandbox='auto', limits=None, jobs=1, 
     """
     written = answers.written(spec)
     if not written.questions:
-        raise ValueError(f'{spec.title} asks no written questions: its spec defines no WRITTEN')
+        raise ValueError(f'{spec.title} asks no written questions: its Assignment has no written part')
     found = batch.submissions(folder)
     limits = limits or limits_of(spec)
     others = batch.secrets(folder, out)
