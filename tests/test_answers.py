@@ -262,7 +262,7 @@ def test_pages_escape_answers_and_load_nothing(tmp_path):
     hostile = next(p for p in pages if p.name.startswith('ev_il')).read_text()
     assert 'data:image/png;base64,' in hostile
     listing = index.read_text()
-    assert 'href="answers/ok.html"' in listing and '2 / 3' in listing and html.escape(f'ev<il>"') in listing
+    assert 'href="answers/ok.html"' in listing and '2 / 3' in listing and html.escape('ev<il>"') in listing
 
 
 def test_page_names_are_plain_and_distinct():

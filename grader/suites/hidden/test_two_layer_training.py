@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.engine.checks import (Cases, Mismatch, expect_array, expect_every, expect_given, expect_gradient,
+from grader.engine.checks import (Cases, Mismatch, expect_every, expect_given, expect_gradient,
                                   expect_keys, expect_labels, expect_scalar)
 from grader.suites.hidden.given import expect_result_given, faults_given
 from grader.engine.gradcheck import numerical_gradients

@@ -7,7 +7,7 @@ the hidden one with those of the reference and of grader/suites/hidden/cnn_mista
 
 import numpy as np
 
-from grader.engine.checks import Mismatch, as_array, as_cause, expect_array, expect_every, expect_keys, sentence
+from grader.engine.checks import Mismatch, as_array, as_cause, expect_array, expect_every, expect_keys
 
 from .dense_checks import weight_diagnosis
 
